@@ -1,0 +1,295 @@
+//! The one error type for authentication failures, and its mapping onto the
+//! wire codes of RFC 6750 §3.1.
+//!
+//! Two faces per failure: [`AuthError::reason`] is a stable, detailed code for
+//! logs (`expired`, `unknown_kid`, …); [`AuthError::code`], [`AuthError::status`]
+//! and [`AuthError::description`] are what a client sees. Descriptions are fixed
+//! strings: nothing from the token or the request is ever echoed back.
+
+use std::fmt;
+
+/// Why a request was not authenticated or not authorised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// No bearer credentials at all (RFC 6750 §3.1: the challenge carries no error code).
+    MissingToken,
+    /// The request carries credentials in a form we refuse (`invalid_request`).
+    InvalidRequest(RequestError),
+    /// The access token is not acceptable (`invalid_token`).
+    InvalidToken(TokenError),
+    /// The token is valid but lacks scopes; `required` lists what the request needs.
+    InsufficientScope { required: Vec<String> },
+    /// No verification keys could be had from the authorization server. Not the
+    /// client's fault, so never a 401: the client should retry later.
+    KeysUnavailable,
+}
+
+/// The wire error codes of RFC 6750 §3.1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    InvalidRequest,
+    InvalidToken,
+    InsufficientScope,
+    /// Not an RFC 6750 code: used only in JSON bodies when keys are unavailable.
+    TemporarilyUnavailable,
+}
+
+impl ErrorCode {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidToken => "invalid_token",
+            Self::InsufficientScope => "insufficient_scope",
+            Self::TemporarilyUnavailable => "temporarily_unavailable",
+        }
+    }
+}
+
+/// A malformed request (RFC 6750 §3.1 `invalid_request`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// `Authorization: Bearer` with no token, several tokens, or characters
+    /// outside the b64token grammar of RFC 6750 §2.1.
+    MalformedAuthorization,
+    /// A token in the URI query (refused by OAuth 2.1 §5.1.2 and MCP).
+    TokenInQuery,
+    /// More than one way of presenting a token, e.g. two `Authorization` headers
+    /// (RFC 6750 §2: clients MUST NOT use more than one method).
+    MultipleTokens,
+}
+
+/// Why an access token was rejected. Every variant maps to `invalid_token`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// Longer than the configured maximum; rejected before any decoding.
+    TooLong,
+    /// Not three base64url segments of JSON, or a header that does not parse.
+    Malformed,
+    /// The payload is not a JSON object, or a registered claim has the wrong type.
+    MalformedClaims,
+    /// `alg` is `none`, an HMAC algorithm, unknown, or not in the allow-list
+    /// (RFC 8725 §3.1).
+    AlgorithmNotAllowed,
+    /// The header lists `crit` extensions we do not implement (RFC 7515 §4.1.11).
+    UnsupportedCritical,
+    /// The `kid` names no key in the key set (may mean the keys rotated).
+    UnknownKeyId,
+    /// Keys exist, but none fits the token's `alg` (type, curve or the JWK's own `alg`).
+    NoKeyForAlgorithm,
+    /// The signature does not verify (or has the wrong length or encoding).
+    BadSignature,
+    /// Strict mode: `typ` is not `at+jwt` (RFC 9068 §2.1).
+    WrongType,
+    /// A required claim is absent.
+    MissingClaim(&'static str),
+    /// A configured extra claim is absent.
+    MissingRequiredClaim(String),
+    /// `exp` has passed, beyond the leeway.
+    Expired,
+    /// `nbf` is still ahead, beyond the leeway.
+    NotYetValid,
+    /// `iat` is in the future, beyond the leeway.
+    IssuedInFuture,
+    /// `iss` is not one of the trusted issuers.
+    WrongIssuer,
+    /// `aud` does not name this resource.
+    WrongAudience,
+}
+
+impl TokenError {
+    /// A stable, detailed reason code for logs and metrics.
+    pub const fn reason(&self) -> &'static str {
+        match self {
+            Self::TooLong => "token_too_long",
+            Self::Malformed => "malformed_token",
+            Self::MalformedClaims => "malformed_claims",
+            Self::AlgorithmNotAllowed => "alg_not_allowed",
+            Self::UnsupportedCritical => "unsupported_crit",
+            Self::UnknownKeyId => "unknown_kid",
+            Self::NoKeyForAlgorithm => "no_key_for_alg",
+            Self::BadSignature => "bad_signature",
+            Self::WrongType => "wrong_typ",
+            Self::MissingClaim(_) | Self::MissingRequiredClaim(_) => "missing_claim",
+            Self::Expired => "expired",
+            Self::NotYetValid => "not_yet_valid",
+            Self::IssuedInFuture => "issued_in_future",
+            Self::WrongIssuer => "wrong_issuer",
+            Self::WrongAudience => "wrong_audience",
+        }
+    }
+
+    /// The fixed `error_description` a client may see: says what failed, in
+    /// broad strokes, and never which key, claim value or token part.
+    pub const fn description(&self) -> &'static str {
+        match self {
+            Self::TooLong | Self::Malformed | Self::MalformedClaims => "The access token is malformed",
+            Self::AlgorithmNotAllowed | Self::UnsupportedCritical | Self::WrongType => {
+                "The access token uses an unsupported format or algorithm"
+            }
+            Self::UnknownKeyId | Self::NoKeyForAlgorithm | Self::BadSignature => {
+                "The access token signature could not be verified"
+            }
+            Self::MissingClaim(_) | Self::MissingRequiredClaim(_) => {
+                "The access token lacks a required claim"
+            }
+            Self::Expired => "The access token expired",
+            Self::NotYetValid | Self::IssuedInFuture => "The access token is not valid yet",
+            Self::WrongIssuer => "The access token was issued by an untrusted issuer",
+            Self::WrongAudience => "The access token was not issued for this resource",
+        }
+    }
+}
+
+impl AuthError {
+    /// The HTTP status for this failure (RFC 6750 §3.1).
+    pub const fn status(&self) -> u16 {
+        match self {
+            Self::InvalidRequest(_) => 400,
+            Self::MissingToken | Self::InvalidToken(_) => 401,
+            Self::InsufficientScope { .. } => 403,
+            Self::KeysUnavailable => 503,
+        }
+    }
+
+    /// The RFC 6750 error code, or `None` when the client sent no credentials
+    /// (RFC 6750 §3.1: "SHOULD NOT include an error code").
+    pub const fn code(&self) -> Option<ErrorCode> {
+        match self {
+            Self::MissingToken => None,
+            Self::InvalidRequest(_) => Some(ErrorCode::InvalidRequest),
+            Self::InvalidToken(_) => Some(ErrorCode::InvalidToken),
+            Self::InsufficientScope { .. } => Some(ErrorCode::InsufficientScope),
+            Self::KeysUnavailable => Some(ErrorCode::TemporarilyUnavailable),
+        }
+    }
+
+    /// The fixed, non-echoing `error_description`.
+    pub const fn description(&self) -> &'static str {
+        match self {
+            Self::MissingToken => "An access token is required",
+            Self::InvalidRequest(RequestError::MalformedAuthorization) => {
+                "The Authorization header is not a valid Bearer credential"
+            }
+            Self::InvalidRequest(RequestError::TokenInQuery) => {
+                "Access tokens are accepted only in the Authorization header"
+            }
+            Self::InvalidRequest(RequestError::MultipleTokens) => {
+                "The request presents more than one access token"
+            }
+            Self::InvalidToken(err) => err.description(),
+            Self::InsufficientScope { .. } => "The access token lacks the scope this request needs",
+            Self::KeysUnavailable => "The authorization server's keys are unavailable; retry later",
+        }
+    }
+
+    /// A stable, detailed reason code for logs and metrics.
+    pub const fn reason(&self) -> &'static str {
+        match self {
+            Self::MissingToken => "missing_token",
+            Self::InvalidRequest(RequestError::MalformedAuthorization) => "malformed_authorization",
+            Self::InvalidRequest(RequestError::TokenInQuery) => "token_in_query",
+            Self::InvalidRequest(RequestError::MultipleTokens) => "multiple_tokens",
+            Self::InvalidToken(err) => err.reason(),
+            Self::InsufficientScope { .. } => "insufficient_scope",
+            Self::KeysUnavailable => "keys_unavailable",
+        }
+    }
+}
+
+impl From<TokenError> for AuthError {
+    fn from(err: TokenError) -> Self {
+        Self::InvalidToken(err)
+    }
+}
+
+impl From<RequestError> for AuthError {
+    fn from(err: RequestError) -> Self {
+        Self::InvalidRequest(err)
+    }
+}
+
+/// Log form: the reason code plus, where it helps an operator, which claim.
+/// Safe to log: holds no token material.
+impl fmt::Display for TokenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::MissingClaim(name) => write!(f, "missing_claim: {name}"),
+            Self::MissingRequiredClaim(name) => write!(f, "missing_claim: {name}"),
+            other => f.write_str(other.reason()),
+        }
+    }
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidToken(err) => write!(f, "invalid_token: {err}"),
+            Self::InsufficientScope { required } => {
+                write!(f, "insufficient_scope: needs {}", required.join(" "))
+            }
+            other => f.write_str(other.reason()),
+        }
+    }
+}
+
+impl std::error::Error for TokenError {}
+impl std::error::Error for AuthError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_and_codes_follow_rfc6750() {
+        assert_eq!(AuthError::MissingToken.status(), 401);
+        assert_eq!(AuthError::MissingToken.code(), None);
+        let bad_request = AuthError::from(RequestError::MalformedAuthorization);
+        assert_eq!(bad_request.status(), 400);
+        assert_eq!(bad_request.code(), Some(ErrorCode::InvalidRequest));
+        let expired = AuthError::from(TokenError::Expired);
+        assert_eq!(expired.status(), 401);
+        assert_eq!(expired.code().map(ErrorCode::as_str), Some("invalid_token"));
+        let scope = AuthError::InsufficientScope { required: vec!["todo:write".into()] };
+        assert_eq!(scope.status(), 403);
+        assert_eq!(scope.code().map(ErrorCode::as_str), Some("insufficient_scope"));
+        assert_eq!(AuthError::KeysUnavailable.status(), 503);
+    }
+
+    #[test]
+    fn descriptions_are_safe_header_values() {
+        // RFC 6750 §3: error_description is %x20-21 / %x23-5B / %x5D-7E (no `"` or `\`).
+        let all = [
+            TokenError::TooLong,
+            TokenError::Malformed,
+            TokenError::MalformedClaims,
+            TokenError::AlgorithmNotAllowed,
+            TokenError::UnsupportedCritical,
+            TokenError::UnknownKeyId,
+            TokenError::NoKeyForAlgorithm,
+            TokenError::BadSignature,
+            TokenError::WrongType,
+            TokenError::MissingClaim("exp"),
+            TokenError::MissingRequiredClaim("tenant".into()),
+            TokenError::Expired,
+            TokenError::NotYetValid,
+            TokenError::IssuedInFuture,
+            TokenError::WrongIssuer,
+            TokenError::WrongAudience,
+        ];
+        for err in all {
+            let text = AuthError::from(err).description();
+            assert!(!text.is_empty());
+            assert!(text.bytes().all(|b| (0x20..=0x7e).contains(&b) && b != b'"' && b != b'\\'));
+        }
+    }
+
+    #[test]
+    fn display_names_the_claim_but_no_value() {
+        let err = AuthError::from(TokenError::MissingClaim("exp"));
+        assert_eq!(err.to_string(), "invalid_token: missing_claim: exp");
+        assert_eq!(err.reason(), "missing_claim");
+    }
+}
