@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what the build and tests need, idempotently: each step checks first,
+# so a second run on the same machine does nothing and takes a second.
+#
+# Needs, from the machine: rustup/cargo, node/npm. Everything else comes from
+# crates.io, the npm registry or Debian, pinned where versions matter.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '[bootstrap] %s\n' "$*"; }
+
+for tool in cargo rustup node npm; do
+  command -v "$tool" >/dev/null || { echo "bootstrap: $tool is required but not installed" >&2; exit 1; }
+done
+
+installed_targets=$(rustup target list --installed)
+if ! grep -qx wasm32-unknown-unknown <<<"$installed_targets"; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+installed_components=$(rustup component list --installed)
+for component in clippy rustfmt; do
+  if ! grep -q "^$component" <<<"$installed_components"; then
+    say "adding rustup component $component"
+    rustup component add "$component"
+  fi
+done
+
+# npm ci only when the lockfile changed since the last install.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
