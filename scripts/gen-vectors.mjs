@@ -8,7 +8,8 @@
 // Each vector is one JSON file:
 //   { name, description, jwks, token, now, policy, required_scopes?, expect }
 // where expect is { valid: true, subject, client_id, scopes, expires_at }
-// or { valid: false, error: <RFC 6750 code>, reason: <TokenError reason> }.
+// or { valid: false, error: <RFC 6750 code>, reason: <TokenError reason>, claim? }
+// (`claim` names the absent claim for reason missing_claim).
 // Keys are generated afresh on every run: the vectors' meaning is fixed, their
 // bytes are not, and `make test` regenerates them into a scratch folder and
 // runs the Rust suite on that copy too.
@@ -105,7 +106,7 @@ const ok = (claims) => ({
   scopes: claims.scope ? claims.scope.split(' ') : (claims.scp ?? claims.scopes ?? claims.permissions ?? []),
   expires_at: claims.exp,
 });
-const invalid = (reason) => ({ valid: false, error: 'invalid_token', reason });
+const invalid = (reason, claim) => ({ valid: false, error: 'invalid_token', reason, ...(claim ? { claim } : {}) });
 
 // ---- the vectors -------------------------------------------------------------
 
@@ -213,6 +214,36 @@ for (const [suffix, typ] of [['at-jwt', 'at+jwt'], ['application-at-jwt', 'appli
   });
 }
 
+{
+  const claims = baseClaims({ exp: NOW - 30 });
+  add('accept-default-leeway', 'no leeway in the policy: the 60 s default applies', {
+    policy: withoutKeys(POLICY, ['leeway_seconds']),
+    token: await jwt({ alg: 'RS256', kid: 'rsa-1' }, claims, rsa),
+    expect: ok(claims),
+  });
+  add('reject-default-leeway-exceeded', 'no leeway in the policy; exp 61 s ago', {
+    policy: withoutKeys(POLICY, ['leeway_seconds']),
+    token: await jwt({ alg: 'RS256', kid: 'rsa-1' }, baseClaims({ exp: NOW - 61 }), rsa),
+    expect: invalid('expired'),
+  });
+}
+{
+  const claims = baseClaims({ iss: 'https://auth-next.example.com' });
+  add('accept-second-issuer', 'issuer migration: the second configured issuer', {
+    policy: { ...POLICY, issuers: [ISSUER, 'https://auth-next.example.com'] },
+    token: await jwt({ alg: 'ES256', kid: 'ec-1' }, claims, ec),
+    expect: ok(claims),
+  });
+}
+{
+  const claims = baseClaims({ tenant: 'acme' });
+  add('accept-required-claims-present', 'policy requires tenant and iat; both present', {
+    policy: { ...POLICY, required_claims: ['tenant', 'iat'] },
+    token: await jwt({ alg: 'RS256', kid: 'rsa-1' }, claims, rsa),
+    expect: ok(claims),
+  });
+}
+
 // Rejections.
 {
   const token = `${b64json({ alg: 'none', typ: 'JWT' })}.${b64json(baseClaims())}.`;
@@ -302,7 +333,28 @@ for (const [suffix, typ] of [['at-jwt', 'at+jwt'], ['application-at-jwt', 'appli
   });
   add('reject-missing-exp', 'no exp claim (RFC 9068 requires it)', {
     token: await jwt({ alg: 'RS256', kid: 'rsa-1' }, withoutKeys(baseClaims(), ['exp']), rsa),
-    expect: invalid('missing_claim'),
+    expect: invalid('missing_claim', 'exp'),
+  });
+  add('reject-missing-iss', 'no iss claim', {
+    token: await jwt({ alg: 'RS256', kid: 'rsa-1' }, withoutKeys(baseClaims(), ['iss']), rsa),
+    expect: invalid('missing_claim', 'iss'),
+  });
+  add('reject-missing-aud', 'no aud claim', {
+    token: await jwt({ alg: 'RS256', kid: 'rsa-1' }, withoutKeys(baseClaims(), ['aud']), rsa),
+    expect: invalid('missing_claim', 'aud'),
+  });
+  add('reject-missing-required-claim', 'policy requires a tenant claim the token lacks', {
+    policy: { ...POLICY, required_claims: ['tenant', 'iat'] },
+    token: await jwt({ alg: 'RS256', kid: 'rsa-1' }, baseClaims(), rsa),
+    expect: invalid('missing_claim', 'tenant'),
+  });
+  add('reject-typ-dpop-lax', 'lax mode still refuses a JWT typed for another purpose (dpop+jwt)', {
+    token: await jwt({ alg: 'RS256', kid: 'rsa-1', typ: 'dpop+jwt' }, baseClaims(), rsa),
+    expect: invalid('wrong_typ'),
+  });
+  add('reject-scope-array', 'scope claim as an array (RFC 9068 says space-separated string)', {
+    token: await jwt({ alg: 'RS256', kid: 'rsa-1' }, baseClaims({ scope: ['todo:read'] }), rsa),
+    expect: invalid('malformed_claims'),
   });
   add('reject-wrong-iss', 'iss of another authorization server', {
     token: await jwt({ alg: 'RS256', kid: 'rsa-1' }, baseClaims({ iss: 'https://evil.example.com' }), rsa),
@@ -350,6 +402,16 @@ for (const [suffix, typ] of [['at-jwt', 'at+jwt'], ['application-at-jwt', 'appli
     token: await compact({ alg: 'RS256', kid: 'rsa-1' }, JSON.stringify([baseClaims()]), rsa),
     expect: invalid('malformed_claims'),
   });
+  // The same payloads under a forged signature: nothing in a payload is read
+  // before the signature holds, so these are bad signatures, not bad claims.
+  add('reject-forged-invalid-json-payload', 'payload that is not JSON, signature forged', {
+    token: `${h}.${b64json('{"iss": "x",')}.${s}`,
+    expect: invalid('bad_signature'),
+  });
+  add('reject-forged-payload-array', 'payload that is a JSON array, signature forged', {
+    token: `${h}.${b64json([baseClaims()])}.${s}`,
+    expect: invalid('bad_signature'),
+  });
 }
 
 // RFC 7515 appendix A.2 (RS256) and A.3 (ES256): published tokens and keys.
@@ -372,7 +434,7 @@ for (const [suffix, typ] of [['at-jwt', 'at+jwt'], ['application-at-jwt', 'appli
     const jwks = { keys: [jwk] };
     const policy = { ...POLICY, issuers: ['joe'] };
     add(`rfc7515-${id}`, `${source}: signature verifies; refused only for lacking aud`, {
-      jwks, policy, now: 1_300_819_300, token, expect: invalid('missing_claim'),
+      jwks, policy, now: 1_300_819_300, token, expect: invalid('missing_claim', 'aud'),
     });
     // Change a character mid-signature: the last one carries padding bits,
     // and a non-canonical ending would be a base64 error instead.

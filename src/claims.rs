@@ -18,22 +18,28 @@ pub(crate) fn validate_claims(
     policy: &Policy,
     now: i64,
 ) -> Result<(), TokenError> {
-    if policy.require_at_jwt {
-        check_type(typ)?;
-    }
+    check_type(typ, policy.require_at_jwt)?;
     check_issuer(&claims.custom, &policy.issuers)?;
     check_audience(&claims.custom, &policy.audiences)?;
     check_time_window(claims, i64::from(policy.leeway_seconds), now)?;
-    check_required_claims(&claims.custom, &policy.required_claims)
+    check_required_claims(claims, &policy.required_claims)
 }
 
 /// RFC 9068 §2.1 and §4: `typ` is `at+jwt`, or `application/at+jwt`
 /// (RFC 7515 §4.1.9 allows the `application/` prefix); media types are
-/// case-insensitive.
-fn check_type(typ: Option<&str>) -> Result<(), TokenError> {
-    let typ = typ.ok_or(TokenError::WrongType)?;
-    let short = strip_prefix_ignore_case(typ, "application/").unwrap_or(typ);
-    if short.eq_ignore_ascii_case("at+jwt") { Ok(()) } else { Err(TokenError::WrongType) }
+/// case-insensitive. Strict mode requires exactly that. Lax mode also admits
+/// no `typ` and plain `JWT`, which many issuers send, but still refuses every
+/// other explicit type (`dpop+jwt`, `logout+jwt`, `secevent+jwt`…): a JWT made
+/// for another purpose is not an access token (RFC 8725 §3.11).
+fn check_type(typ: Option<&str>, strict: bool) -> Result<(), TokenError> {
+    let short = typ.map(|typ| strip_prefix_ignore_case(typ, "application/").unwrap_or(typ));
+    let accepted = match short {
+        Some(short) if short.eq_ignore_ascii_case("at+jwt") => true,
+        Some(short) if short.eq_ignore_ascii_case("jwt") => !strict,
+        None => !strict,
+        Some(_) => false,
+    };
+    if accepted { Ok(()) } else { Err(TokenError::WrongType) }
 }
 
 /// RFC 9068 §4: `iss` MUST exactly match the issuer identifier (RFC 8414 §2).
@@ -98,8 +104,15 @@ fn check_time_window(claims: &TokenClaims, leeway: i64, now: i64) -> Result<(), 
     Ok(())
 }
 
-fn check_required_claims(claims: &Map<String, Value>, required: &[String]) -> Result<(), TokenError> {
-    match required.iter().find(|name| claims.get(name.as_str()).is_none_or(Value::is_null)) {
+fn check_required_claims(claims: &TokenClaims, required: &[String]) -> Result<(), TokenError> {
+    // jwt-compact moves the time claims out of the map into typed fields.
+    let present = |name: &str| match name {
+        "exp" => claims.expiration.is_some(),
+        "nbf" => claims.not_before.is_some(),
+        "iat" => claims.issued_at.is_some(),
+        other => claims.custom.get(other).is_some_and(|value| !value.is_null()),
+    };
+    match required.iter().find(|name| !present(name)) {
         Some(name) => Err(TokenError::MissingRequiredClaim(name.clone())),
         None => Ok(()),
     }
@@ -207,7 +220,17 @@ mod tests {
         for typ in [Some("JWT"), Some("application/jwt"), Some("at+jw"), Some("application/"), None] {
             assert_eq!(validate_claims(typ, &ok, &strict, NOW), Err(TokenError::WrongType), "{typ:?}");
         }
-        assert_eq!(validate_claims(Some("JWT"), &ok, &policy(), NOW), Ok(()));
+    }
+
+    #[test]
+    fn lax_mode_admits_jwt_or_nothing_but_no_other_explicit_type() {
+        let ok = claims(valid());
+        for typ in [None, Some("JWT"), Some("jwt"), Some("application/jwt"), Some("at+jwt")] {
+            assert_eq!(validate_claims(typ, &ok, &policy(), NOW), Ok(()), "{typ:?}");
+        }
+        for typ in ["dpop+jwt", "logout+jwt", "secevent+jwt", "application/id_token+jwt", ""] {
+            assert_eq!(validate_claims(Some(typ), &ok, &policy(), NOW), Err(TokenError::WrongType), "{typ}");
+        }
     }
 
     #[test]
@@ -220,5 +243,13 @@ mod tests {
         let mut with_client = valid();
         with_client["client_id"] = json!("agent");
         assert_eq!(validate_claims(None, &claims(with_client), &strict, NOW), Ok(()));
+        // The time claims live outside the raw map in jwt-compact; they still count.
+        let times = Policy { required_claims: vec!["iat".into(), "exp".into()], ..policy() };
+        assert_eq!(validate_claims(None, &claims(valid()), &times, NOW), Ok(()));
+        let nbf = Policy { required_claims: vec!["nbf".into()], ..policy() };
+        assert_eq!(
+            validate_claims(None, &claims(valid()), &nbf, NOW),
+            Err(TokenError::MissingRequiredClaim("nbf".into()))
+        );
     }
 }

@@ -10,10 +10,10 @@ use crate::algorithm::Algorithm;
 use crate::error::TokenError;
 use crate::jwks::{Jwk, JwkSet};
 
-/// Without a `kid`, at most this many fitting keys are tried. Each try is a
+/// At most this many fitting keys are tried for one token. Each try is a
 /// public-key operation, so an unbounded list would let one forged token cost
-/// the gateway many verifications.
-pub const MAX_KIDLESS_CANDIDATES: usize = 4;
+/// many verifications (kid-less tokens, or a set reusing one `kid`).
+pub const MAX_CANDIDATES: usize = 4;
 
 /// The keys to try, in order, for a token signed with `alg` and naming `kid`.
 pub fn select_keys<'k>(
@@ -29,11 +29,11 @@ pub fn select_keys<'k>(
             if named.is_empty() {
                 return Err(TokenError::UnknownKeyId);
             }
-            let fitting: Vec<&Jwk> = named.into_iter().filter(fits).collect();
+            let fitting: Vec<&Jwk> = named.into_iter().filter(fits).take(MAX_CANDIDATES).collect();
             if fitting.is_empty() { Err(TokenError::NoKeyForAlgorithm) } else { Ok(fitting) }
         }
         None => {
-            let fitting: Vec<&Jwk> = keys.keys().iter().filter(fits).take(MAX_KIDLESS_CANDIDATES).collect();
+            let fitting: Vec<&Jwk> = keys.keys().iter().filter(fits).take(MAX_CANDIDATES).collect();
             if fitting.is_empty() { Err(TokenError::NoKeyForAlgorithm) } else { Ok(fitting) }
         }
     }

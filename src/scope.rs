@@ -52,12 +52,15 @@ impl ScopeSet {
         claims: &Map<String, Value>,
         claim_names: &[S],
     ) -> Result<Self, TokenError> {
-        let Some(value) = claim_names.iter().find_map(|name| claims.get(name.as_ref())) else {
+        let found =
+            claim_names.iter().find_map(|name| claims.get(name.as_ref()).map(|value| (name.as_ref(), value)));
+        let Some((name, value)) = found else {
             return Ok(Self::default());
         };
         match value {
             Value::String(list) => Ok(Self::parse(list)),
-            Value::Array(items) => {
+            // RFC 9068 §2.2.3: `scope` is a space-separated string, never an array.
+            Value::Array(items) if name != "scope" => {
                 let names: Option<Vec<&str>> = items.iter().map(Value::as_str).collect();
                 names.map(Self::new).ok_or(TokenError::MalformedClaims)
             }
@@ -193,7 +196,12 @@ mod tests {
 
     #[test]
     fn wrongly_shaped_scope_claims_are_malformed() {
-        for bad in [json!({"scope": 5}), json!({"scp": ["a", 1]}), json!({"scope": {"a": true}})] {
+        for bad in [
+            json!({"scope": 5}),
+            json!({"scp": ["a", 1]}),
+            json!({"scope": {"a": true}}),
+            json!({"scope": ["a"]}),
+        ] {
             assert_eq!(
                 ScopeSet::from_claims(&claims(bad), &DEFAULT_SCOPE_CLAIMS),
                 Err(TokenError::MalformedClaims)

@@ -5,8 +5,11 @@
 //! algorithm the token *claims* and which key it *names*. The policy decides
 //! whether that algorithm is acceptable at all.
 
+use std::fmt;
+
 use jwt_compact::{Claims, UntrustedToken};
-use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
 use crate::algorithm::Algorithm;
@@ -19,15 +22,26 @@ pub(crate) type TokenClaims = Claims<Map<String, Value>>;
 /// Header members beyond the ones jwt-compact models.
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct ExtraHeader {
-    /// RFC 7515 §4.1.11. We implement no extensions, so any `crit` is refused.
+    /// RFC 7515 §4.1.11. We implement no extensions, so a `crit` member of
+    /// any value (`null` included) is refused.
     #[serde(default)]
-    crit: Option<Value>,
+    crit: Present,
+}
+
+/// Whether a member was present at all, whatever its value.
+#[derive(Debug, Clone, Copy, Default)]
+struct Present(bool);
+
+impl<'de> Deserialize<'de> for Present {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        IgnoredAny::deserialize(deserializer).map(|_| Present(true))
+    }
 }
 
 /// A decoded token whose algorithm is allowed, but whose signature is not yet checked.
-#[derive(Debug)]
 pub struct UntrustedJwt<'t> {
-    pub(crate) inner: UntrustedToken<'t, ExtraHeader>,
+    raw: &'t str,
+    inner: UntrustedToken<'t, ExtraHeader>,
     alg: Algorithm,
 }
 
@@ -45,14 +59,14 @@ impl<'t> UntrustedJwt<'t> {
             return Err(TokenError::Malformed);
         }
         let inner = UntrustedToken::<ExtraHeader>::try_from(token).map_err(|_| TokenError::Malformed)?;
-        if inner.header().other_fields.crit.is_some() {
+        if inner.header().other_fields.crit.0 {
             return Err(TokenError::UnsupportedCritical);
         }
         let alg: Algorithm = inner.algorithm().parse().map_err(|_| TokenError::AlgorithmNotAllowed)?;
         if !policy.allows(alg) {
             return Err(TokenError::AlgorithmNotAllowed);
         }
-        Ok(Self { inner, alg })
+        Ok(Self { raw: token, inner, alg })
     }
 
     pub fn alg(&self) -> Algorithm {
@@ -67,6 +81,33 @@ impl<'t> UntrustedJwt<'t> {
     /// The `typ` header.
     pub fn typ(&self) -> Option<&str> {
         self.inner.header().token_type.as_deref()
+    }
+
+    /// The JWS signing input, `BASE64URL(header) '.' BASE64URL(payload)` (RFC 7515 §5.2).
+    pub fn signing_input(&self) -> &'t str {
+        self.raw.rsplit_once('.').map_or("", |(input, _)| input)
+    }
+
+    /// The decoded signature bytes.
+    pub fn signature(&self) -> &[u8] {
+        self.inner.signature_bytes()
+    }
+
+    /// Decodes the payload. Call only once the signature holds: before that
+    /// the payload is attacker-controlled bytes (RFC 8725 §3).
+    pub(crate) fn claims_after_signature_check(&self) -> Result<TokenClaims, TokenError> {
+        self.inner.deserialize_claims_unchecked().map_err(|_| TokenError::MalformedClaims)
+    }
+}
+
+/// Shows only what identifies the token's kind: printing the token itself
+/// (as a derived `Debug` would) would put a live credential into logs.
+impl fmt::Debug for UntrustedJwt<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UntrustedJwt")
+            .field("alg", &self.alg)
+            .field("kid", &self.kid())
+            .finish_non_exhaustive()
     }
 }
 
@@ -87,6 +128,19 @@ mod tests {
 
     fn decode(token: &str) -> Result<Algorithm, TokenError> {
         UntrustedJwt::decode(token, &Policy::default()).map(|jwt| jwt.alg())
+    }
+
+    #[test]
+    fn debug_output_never_contains_the_token() {
+        let raw = token(r#"{"alg":"ES256","kid":"k1"}"#);
+        let jwt = UntrustedJwt::decode(&raw, &Policy::default()).expect("decodes");
+        let shown = format!("{jwt:?}");
+        assert!(shown.contains("Es256") && shown.contains("k1"));
+        for segment in raw.split('.') {
+            assert!(!shown.contains(segment), "{shown}");
+        }
+        assert_eq!(jwt.signing_input(), raw.rsplit_once('.').map(|(input, _)| input).unwrap_or_default());
+        assert_eq!(jwt.signature(), b"sig");
     }
 
     #[test]

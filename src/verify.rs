@@ -16,20 +16,20 @@ use crate::token::UntrustedJwt;
 
 /// Verifies `token` against `keys` and `policy` at time `now` (Unix seconds).
 ///
+/// `keys` is the key set of the issuers in `policy.issuers`: every key in it
+/// is trusted to sign for each of them (RFC 8725 §3.8). That is exact for one
+/// issuer, and for an issuer renamed during a migration with the same keys.
+/// Authorization servers with keys of their own need a policy and key set each.
+///
 /// [`TokenError::UnknownKeyId`] means the token names a key this set lacks:
 /// the caller may refresh the key set (rate-limited) and try once more.
 pub fn verify(token: &str, keys: &JwkSet, policy: &Policy, now: i64) -> Result<Principal, TokenError> {
     let jwt = UntrustedJwt::decode(token, policy)?;
     let candidates = select_keys(keys, jwt.kid(), jwt.alg())?;
-    let mut outcome = Err(TokenError::BadSignature);
-    for key in candidates {
-        outcome = verify_signature(&jwt, key);
-        // Only a bad signature is worth trying the next key for.
-        if outcome != Err(TokenError::BadSignature) {
-            break;
-        }
+    if !candidates.iter().any(|key| verify_signature(&jwt, key).is_ok()) {
+        return Err(TokenError::BadSignature);
     }
-    let claims = outcome?;
+    let claims = jwt.claims_after_signature_check()?;
     validate_claims(jwt.typ(), &claims, policy, now)?;
     Principal::from_claims(claims, policy)
 }
