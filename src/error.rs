@@ -20,6 +20,10 @@ pub enum AuthError {
     InvalidToken(TokenError),
     /// The token is valid but lacks scopes; `required` lists what the request needs.
     InsufficientScope { required: Vec<String> },
+    /// The request calls a tool that no scope unlocks (unlisted in the tool
+    /// policy, which has no default rule). 403 `insufficient_scope` with no
+    /// scope to step up to.
+    ToolDenied,
     /// No verification keys could be had from the authorization server. Not the
     /// client's fault, so never a 401: the client should retry later.
     KeysUnavailable,
@@ -149,7 +153,7 @@ impl AuthError {
         match self {
             Self::InvalidRequest(_) => 400,
             Self::MissingToken | Self::InvalidToken(_) => 401,
-            Self::InsufficientScope { .. } => 403,
+            Self::InsufficientScope { .. } | Self::ToolDenied => 403,
             Self::KeysUnavailable => 503,
         }
     }
@@ -161,7 +165,7 @@ impl AuthError {
             Self::MissingToken => None,
             Self::InvalidRequest(_) => Some(ErrorCode::InvalidRequest),
             Self::InvalidToken(_) => Some(ErrorCode::InvalidToken),
-            Self::InsufficientScope { .. } => Some(ErrorCode::InsufficientScope),
+            Self::InsufficientScope { .. } | Self::ToolDenied => Some(ErrorCode::InsufficientScope),
             Self::KeysUnavailable => Some(ErrorCode::TemporarilyUnavailable),
         }
     }
@@ -181,6 +185,7 @@ impl AuthError {
             }
             Self::InvalidToken(err) => err.description(),
             Self::InsufficientScope { .. } => "The access token lacks the scope this request needs",
+            Self::ToolDenied => "This tool is not available through this server",
             Self::KeysUnavailable => "The authorization server's keys are unavailable; retry later",
         }
     }
@@ -194,6 +199,7 @@ impl AuthError {
             Self::InvalidRequest(RequestError::MultipleTokens) => "multiple_tokens",
             Self::InvalidToken(err) => err.reason(),
             Self::InsufficientScope { .. } => "insufficient_scope",
+            Self::ToolDenied => "tool_not_allowed",
             Self::KeysUnavailable => "keys_unavailable",
         }
     }

@@ -16,6 +16,15 @@
 //! - [`scope`]: scope claims and the `:*` hierarchy
 //! - [`principal`]: the verified identity handed to the caller
 //! - [`error`]: one error type, mapped onto RFC 6750 codes
+//!
+//! And for the gateway, still platform-free:
+//! - [`config`]: the gateway's settings, validated
+//! - [`url`]: the small URL handling the settings need
+//! - [`metadata`]: Protected Resource Metadata (RFC 9728)
+//! - [`challenge`]: `WWW-Authenticate` and JSON error bodies (RFC 6750 §3)
+//! - [`jsonrpc`]: what an MCP POST body calls
+//! - [`tool_scopes`]: which scopes each tool needs
+//! - [`key_cache`]: when to fetch keys and how long to trust them
 
 #![forbid(unsafe_code)]
 #![cfg_attr(
@@ -25,16 +34,25 @@
 
 pub mod algorithm;
 pub mod bearer;
+pub mod challenge;
 mod claims;
+pub mod config;
 pub mod error;
+pub mod jsonrpc;
 pub mod jwks;
+pub mod key_cache;
 pub mod key_selection;
+pub mod metadata;
 pub mod policy;
 pub mod principal;
 pub mod scope;
 mod signature;
 pub mod token;
+pub mod tool_scopes;
+pub mod url;
 mod verify;
+#[cfg(feature = "worker")]
+mod worker;
 
 pub use algorithm::Algorithm;
 pub use bearer::extract_bearer;

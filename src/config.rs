@@ -1,0 +1,336 @@
+//! The gateway's configuration, read from named string variables (Worker
+//! `[vars]` and secrets) and validated once. Every problem is reported, by
+//! variable name, and a configuration with problems lets no request through.
+
+use std::fmt;
+
+use crate::algorithm::Algorithm;
+use crate::key_cache::KeyCacheSettings;
+use crate::metadata::{ProtectedResourceMetadata, metadata_url};
+use crate::policy::{DEFAULT_LEEWAY_SECONDS, Policy};
+use crate::tool_scopes::ToolScopes;
+use crate::url::HttpUrl;
+
+/// Validated gateway settings. Variable names are in the field docs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct GatewayConfig {
+    /// `RESOURCE`: the protected MCP endpoint as clients call it.
+    pub resource: HttpUrl,
+    /// `ORIGIN_URL`: the upstream MCP endpoint.
+    pub origin_url: HttpUrl,
+    /// `ISSUER`: trusted issuers; the first is advertised and used for discovery.
+    pub issuers: Vec<String>,
+    /// `JWKS_URI`: empty means discover it from the first issuer's metadata.
+    pub jwks_uri: Option<HttpUrl>,
+    /// `AUDIENCE`: accepted audiences (default: `RESOURCE`).
+    pub audiences: Vec<String>,
+    /// `ALGORITHMS`: the allow-list.
+    pub algorithms: Vec<Algorithm>,
+    /// `TOOL_SCOPES`: tool → required scopes. Unset: any valid token may call any tool.
+    pub tool_scopes: ToolScopes,
+    /// `SCOPES_SUPPORTED`: advertised scopes (default: every scope in `TOOL_SCOPES`).
+    pub scopes_supported: Vec<String>,
+    /// `LEEWAY_SECONDS` (60).
+    pub leeway_seconds: u32,
+    /// `REQUIRE_AT_JWT` (false).
+    pub require_at_jwt: bool,
+    /// `FORWARD_TOKEN` (false): pass the client's token to the origin.
+    pub forward_token: bool,
+    /// `ALLOWED_ORIGINS`: browser origins allowed to call (space-separated).
+    pub allowed_origins: Vec<String>,
+    /// `RESOURCE_NAME`: human-readable name in the metadata.
+    pub resource_name: Option<String>,
+    /// `JWKS_MAX_AGE_SECONDS` (600), `JWKS_COOLDOWN_SECONDS` (30), `JWKS_MAX_STALE_SECONDS` (86400).
+    pub key_cache: KeyCacheSettings,
+    /// `ORIGIN_SECRET` (a Worker secret): sent to the origin as `X-Gateway-Secret`.
+    pub origin_secret: Option<String>,
+    /// `ORIGIN_TIMEOUT_SECONDS` (30): how long to wait for the origin's response headers.
+    pub origin_timeout_seconds: u32,
+}
+
+/// Everything wrong with a configuration, one line per problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub problems: Vec<String>,
+}
+
+impl GatewayConfig {
+    /// Reads and validates the configuration; `get` returns a variable's value.
+    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut problems = Vec::new();
+        let var =
+            |name: &str| get(name).map(|value| value.trim().to_owned()).filter(|value| !value.is_empty());
+        let mut url = |name: &str, required: bool| match var(name) {
+            None if required => {
+                problems.push(format!("{name} is required"));
+                None
+            }
+            None => None,
+            Some(value) => HttpUrl::parse(&value).map_err(|err| problems.push(format!("{name} {err}"))).ok(),
+        };
+        let resource = url("RESOURCE", true);
+        let origin_url = url("ORIGIN_URL", true);
+        let jwks_uri = url("JWKS_URI", false);
+
+        let issuers: Vec<String> = var("ISSUER").map(|list| words(&list)).unwrap_or_default();
+        if issuers.is_empty() {
+            problems.push("ISSUER is required".into());
+        }
+        for (index, issuer) in issuers.iter().enumerate() {
+            if let Err(err) = HttpUrl::parse(issuer) {
+                problems.push(format!("ISSUER entry {} {err}", index + 1));
+            }
+        }
+
+        let algorithms = match var("ALGORITHMS") {
+            None => Algorithm::DEFAULT_ALLOWED.to_vec(),
+            Some(list) => words(&list)
+                .iter()
+                .filter_map(|name| {
+                    name.parse()
+                        .map_err(|refusal| problems.push(format!("ALGORITHMS: {name}: {refusal}")))
+                        .ok()
+                })
+                .collect(),
+        };
+        let tool_scopes = match var("TOOL_SCOPES") {
+            None => ToolScopes::parse(r#"{"*":[]}"#).unwrap_or_default(),
+            Some(json) => ToolScopes::parse(&json).unwrap_or_else(|err| {
+                problems.push(format!("TOOL_SCOPES {err}"));
+                ToolScopes::default()
+            }),
+        };
+        let scopes_supported =
+            var("SCOPES_SUPPORTED").map(|list| words(&list)).unwrap_or_else(|| tool_scopes.all_scopes());
+
+        let mut number = |name: &str, default: i64| match var(name) {
+            None => default,
+            Some(value) => value.parse::<u32>().map(i64::from).unwrap_or_else(|_| {
+                problems.push(format!("{name} must be a whole number of seconds"));
+                default
+            }),
+        };
+        let leeway_seconds = number("LEEWAY_SECONDS", i64::from(DEFAULT_LEEWAY_SECONDS));
+        let key_cache = KeyCacheSettings {
+            max_age: number("JWKS_MAX_AGE_SECONDS", 600),
+            cooldown: number("JWKS_COOLDOWN_SECONDS", 30),
+            max_stale: number("JWKS_MAX_STALE_SECONDS", 86_400),
+        };
+        let origin_timeout_seconds = number("ORIGIN_TIMEOUT_SECONDS", 30);
+
+        let mut flag = |name: &str| match var(name).as_deref().map(str::to_ascii_lowercase).as_deref() {
+            None | Some("false" | "0" | "no") => false,
+            Some("true" | "1" | "yes") => true,
+            Some(_) => {
+                problems.push(format!("{name} must be true or false"));
+                false
+            }
+        };
+        let require_at_jwt = flag("REQUIRE_AT_JWT");
+        let forward_token = flag("FORWARD_TOKEN");
+
+        let allowed_origins = var("ALLOWED_ORIGINS").map(|list| words(&list)).unwrap_or_default();
+        for origin in &allowed_origins {
+            if HttpUrl::parse(origin).map_or(true, |url| url.as_str() != url.origin()) {
+                problems.push(format!(
+                    "ALLOWED_ORIGINS entry {origin:?} is not an origin like https://app.example.com"
+                ));
+            }
+        }
+
+        let (Some(resource), Some(origin_url)) = (resource, origin_url) else {
+            return Err(ConfigError { problems });
+        };
+        if !problems.is_empty() {
+            return Err(ConfigError { problems });
+        }
+        let audiences =
+            var("AUDIENCE").map(|list| words(&list)).unwrap_or_else(|| vec![resource.as_str().to_owned()]);
+        Ok(Self {
+            resource,
+            origin_url,
+            issuers,
+            jwks_uri,
+            audiences,
+            algorithms,
+            tool_scopes,
+            scopes_supported,
+            leeway_seconds: u32::try_from(leeway_seconds).unwrap_or(DEFAULT_LEEWAY_SECONDS),
+            require_at_jwt,
+            forward_token,
+            allowed_origins,
+            resource_name: var("RESOURCE_NAME"),
+            key_cache,
+            origin_secret: var("ORIGIN_SECRET"),
+            origin_timeout_seconds: u32::try_from(origin_timeout_seconds).unwrap_or(30),
+        })
+    }
+
+    /// The verification policy for this resource.
+    pub fn policy(&self) -> Policy {
+        Policy {
+            issuers: self.issuers.clone(),
+            audiences: self.audiences.clone(),
+            algorithms: self.algorithms.clone(),
+            leeway_seconds: self.leeway_seconds,
+            require_at_jwt: self.require_at_jwt,
+            ..Policy::default()
+        }
+    }
+
+    /// The RFC 9728 document; only the first issuer is advertised.
+    pub fn metadata(&self) -> ProtectedResourceMetadata {
+        ProtectedResourceMetadata::new(
+            &self.resource,
+            self.issuers.iter().take(1).cloned().collect(),
+            self.scopes_supported.clone(),
+            self.resource_name.clone(),
+        )
+    }
+
+    /// The absolute metadata URL for `resource_metadata` challenges.
+    pub fn metadata_url(&self) -> String {
+        metadata_url(&self.resource)
+    }
+
+    /// Where to look for the JWKS URI when `JWKS_URI` is unset: RFC 8414 §3.1
+    /// (path-inserted) first, then OpenID Connect Discovery 1.0 §4.
+    pub fn discovery_urls(&self) -> Vec<String> {
+        let Some(issuer) = self.issuers.first().and_then(|issuer| HttpUrl::parse(issuer).ok()) else {
+            return Vec::new();
+        };
+        let path = issuer.path().trim_end_matches('/');
+        vec![
+            issuer.with_path(&format!("/.well-known/oauth-authorization-server{path}")),
+            format!("{}/.well-known/openid-configuration", issuer.as_str().trim_end_matches('/')),
+        ]
+    }
+
+    /// Whether a browser `Origin` may call the resource (MCP: a present,
+    /// disallowed Origin is refused, against DNS rebinding).
+    pub fn origin_allowed(&self, origin: &str) -> bool {
+        self.allowed_origins.iter().any(|allowed| allowed.eq_ignore_ascii_case(origin))
+    }
+}
+
+/// The secret never reaches logs.
+impl fmt::Debug for GatewayConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GatewayConfig")
+            .field("resource", &self.resource.as_str())
+            .field("origin_url", &self.origin_url.as_str())
+            .field("issuers", &self.issuers)
+            .field("origin_secret", &self.origin_secret.as_ref().map(|_| "<set>"))
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid configuration: {}", self.problems.join("; "))
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn words(list: &str) -> Vec<String> {
+    list.split_whitespace().map(str::to_owned).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<GatewayConfig, ConfigError> {
+        let map: HashMap<String, String> =
+            vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        GatewayConfig::from_vars(|name| map.get(name).cloned())
+    }
+
+    const MINIMAL: [(&str, &str); 3] = [
+        ("RESOURCE", "https://mcp.example.com/mcp"),
+        ("ORIGIN_URL", "http://127.0.0.1:9100/mcp"),
+        ("ISSUER", "https://auth.example.com"),
+    ];
+
+    #[test]
+    fn minimal_configuration_gets_the_documented_defaults() {
+        let c = config(&MINIMAL).expect("valid");
+        assert_eq!(c.audiences, ["https://mcp.example.com/mcp"]);
+        assert_eq!(c.algorithms, Algorithm::DEFAULT_ALLOWED);
+        assert_eq!(c.leeway_seconds, 60);
+        assert!(!c.require_at_jwt && !c.forward_token);
+        assert_eq!(c.key_cache, KeyCacheSettings { max_age: 600, cooldown: 30, max_stale: 86_400 });
+        assert_eq!(c.tool_scopes.required_for("anything"), Some(&[][..]));
+        assert!(c.scopes_supported.is_empty());
+        assert_eq!(c.metadata_url(), "https://mcp.example.com/.well-known/oauth-protected-resource/mcp");
+        assert_eq!(
+            c.discovery_urls(),
+            [
+                "https://auth.example.com/.well-known/oauth-authorization-server",
+                "https://auth.example.com/.well-known/openid-configuration"
+            ]
+        );
+    }
+
+    #[test]
+    fn reads_every_setting() {
+        let mut vars = MINIMAL.to_vec();
+        vars.extend([
+            ("ISSUER", "https://auth.example.com/tenant https://old.example.com"),
+            ("TOOL_SCOPES", r#"{"list_todos":"todo:read","create_todo":["todo:write"]}"#),
+            ("ALGORITHMS", "ES256 EdDSA"),
+            ("AUDIENCE", "https://mcp.example.com/mcp api://mcp"),
+            ("LEEWAY_SECONDS", "5"),
+            ("REQUIRE_AT_JWT", "true"),
+            ("FORWARD_TOKEN", "1"),
+            ("ALLOWED_ORIGINS", "https://app.example.com http://localhost:5173"),
+            ("RESOURCE_NAME", "Todos"),
+            ("JWKS_COOLDOWN_SECONDS", "10"),
+            ("ORIGIN_SECRET", "s3cret"),
+        ]);
+        let c = config(&vars).expect("valid");
+        assert_eq!(c.issuers.len(), 2);
+        assert_eq!(c.metadata().authorization_servers, ["https://auth.example.com/tenant"]);
+        assert_eq!(c.scopes_supported, ["todo:read", "todo:write"]);
+        assert_eq!(c.algorithms, [Algorithm::Es256, Algorithm::EdDsa]);
+        assert_eq!(c.policy().leeway_seconds, 5);
+        assert!(c.policy().require_at_jwt && c.forward_token);
+        assert!(c.origin_allowed("http://localhost:5173") && !c.origin_allowed("http://evil.example"));
+        assert_eq!(c.key_cache.cooldown, 10);
+        assert_eq!(
+            c.discovery_urls()[0],
+            "https://auth.example.com/.well-known/oauth-authorization-server/tenant"
+        );
+        assert!(!format!("{c:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn every_problem_is_reported_by_name() {
+        let err = config(&[
+            ("ORIGIN_URL", "not a url"),
+            ("ISSUER", "auth.example.com"),
+            ("TOOL_SCOPES", "{broken"),
+            ("ALGORITHMS", "RS256 HS256"),
+            ("LEEWAY_SECONDS", "-1"),
+            ("REQUIRE_AT_JWT", "maybe"),
+            ("ALLOWED_ORIGINS", "https://app.example.com/path"),
+        ])
+        .expect_err("invalid");
+        let text = err.to_string();
+        for name in [
+            "RESOURCE is required",
+            "ORIGIN_URL",
+            "ISSUER",
+            "TOOL_SCOPES",
+            "HS256",
+            "LEEWAY_SECONDS",
+            "REQUIRE_AT_JWT",
+            "ALLOWED_ORIGINS",
+        ] {
+            assert!(text.contains(name), "{name} missing from: {text}");
+        }
+    }
+}

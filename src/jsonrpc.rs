@@ -1,0 +1,168 @@
+//! Inspecting the JSON-RPC body of an MCP POST (MCP "Base Protocol",
+//! JSON-RPC 2.0): which methods it calls and, for `tools/call`, which tool.
+//!
+//! Only what authorization needs is read. A body that is not JSON is a parse
+//! error (-32700); JSON that is not a message or a non-empty batch of
+//! messages is an invalid request (-32600). Batches (MCP 2025-03-26) are
+//! inspected element by element.
+
+use serde_json::Value;
+
+/// Bodies larger than this are refused before parsing (413).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// One message of the body, reduced to what authorization looks at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RpcCall {
+    /// `None` for responses (a client answering a server request).
+    pub method: Option<String>,
+    /// `params.name` for `tools/call` and `prompts/get`, `params.uri` for `resources/read`.
+    pub target: Option<String>,
+}
+
+/// Why a body cannot be authorized.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RpcError {
+    /// Not JSON at all (JSON-RPC -32700).
+    Parse,
+    /// JSON, but not a JSON-RPC message or batch (JSON-RPC -32600).
+    InvalidRequest,
+    /// `Mcp-Method` / `Mcp-Name` headers disagree with the body (MCP 2026-07-28).
+    HeaderMismatch,
+}
+
+impl RpcError {
+    /// The JSON-RPC error code for the response body.
+    pub const fn code(self) -> i32 {
+        match self {
+            Self::Parse => -32700,
+            Self::InvalidRequest | Self::HeaderMismatch => -32600,
+        }
+    }
+
+    pub const fn message(self) -> &'static str {
+        match self {
+            Self::Parse => "Parse error",
+            Self::InvalidRequest => "Invalid Request",
+            Self::HeaderMismatch => "Mcp-Method or Mcp-Name header does not match the body",
+        }
+    }
+
+    /// A JSON-RPC error response body (`id` null: the request could not be read).
+    pub fn to_body(self) -> Value {
+        serde_json::json!({
+            "jsonrpc": "2.0",
+            "id": null,
+            "error": { "code": self.code(), "message": self.message() },
+        })
+    }
+}
+
+/// Reads the calls of a POST body.
+pub fn inspect_body(body: &[u8]) -> Result<Vec<RpcCall>, RpcError> {
+    let value: Value = serde_json::from_slice(body).map_err(|_| RpcError::Parse)?;
+    match value {
+        Value::Array(items) if !items.is_empty() => items.iter().map(inspect_message).collect(),
+        Value::Object(_) => inspect_message(&value).map(|call| vec![call]),
+        _ => Err(RpcError::InvalidRequest),
+    }
+}
+
+fn inspect_message(message: &Value) -> Result<RpcCall, RpcError> {
+    let object = message.as_object().ok_or(RpcError::InvalidRequest)?;
+    let method = match object.get("method") {
+        None if object.contains_key("result") || object.contains_key("error") => None,
+        Some(Value::String(method)) => Some(method.clone()),
+        _ => return Err(RpcError::InvalidRequest),
+    };
+    let params = object.get("params");
+    let field = |name: &str| params.and_then(|params| params.get(name));
+    let target = match method.as_deref() {
+        Some("tools/call") => match field("name") {
+            Some(Value::String(name)) => Some(name.clone()),
+            // A tool call must name its tool, or no scope rule can apply.
+            _ => return Err(RpcError::InvalidRequest),
+        },
+        Some("prompts/get") => field("name").and_then(Value::as_str).map(str::to_owned),
+        Some("resources/read") => field("uri").and_then(Value::as_str).map(str::to_owned),
+        _ => None,
+    };
+    Ok(RpcCall { method, target })
+}
+
+/// MCP 2026-07-28: when a POST carries `Mcp-Method` (and `Mcp-Name`), they
+/// must describe its single message exactly, so intermediaries that route on
+/// headers and servers that act on the body cannot be told different stories.
+pub fn check_headers(
+    calls: &[RpcCall],
+    mcp_method: Option<&str>,
+    mcp_name: Option<&str>,
+) -> Result<(), RpcError> {
+    if mcp_method.is_none() && mcp_name.is_none() {
+        return Ok(());
+    }
+    let [call] = calls else { return Err(RpcError::HeaderMismatch) };
+    let method_matches = mcp_method.is_none_or(|header| call.method.as_deref() == Some(header));
+    let name_matches = mcp_name.is_none_or(|header| call.target.as_deref() == Some(header));
+    if method_matches && name_matches { Ok(()) } else { Err(RpcError::HeaderMismatch) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(method: &str, target: Option<&str>) -> RpcCall {
+        RpcCall { method: Some(method.into()), target: target.map(str::to_owned) }
+    }
+
+    #[test]
+    fn reads_single_messages_and_batches() {
+        let body = br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"create_todo","arguments":{}}}"#;
+        assert_eq!(inspect_body(body), Ok(vec![call("tools/call", Some("create_todo"))]));
+        let batch = br#"[{"jsonrpc":"2.0","id":1,"method":"tools/list"},
+                         {"jsonrpc":"2.0","method":"notifications/initialized"},
+                         {"jsonrpc":"2.0","id":"s1","result":{}},
+                         {"jsonrpc":"2.0","id":2,"method":"resources/read","params":{"uri":"todo://1"}}]"#;
+        assert_eq!(
+            inspect_body(batch),
+            Ok(vec![
+                call("tools/list", None),
+                call("notifications/initialized", None),
+                RpcCall { method: None, target: None },
+                call("resources/read", Some("todo://1")),
+            ])
+        );
+    }
+
+    #[test]
+    fn malformed_bodies_are_jsonrpc_errors() {
+        assert_eq!(inspect_body(b"{not json"), Err(RpcError::Parse));
+        assert_eq!(inspect_body(b""), Err(RpcError::Parse));
+        assert_eq!(inspect_body(b"[]"), Err(RpcError::InvalidRequest));
+        assert_eq!(inspect_body(b"42"), Err(RpcError::InvalidRequest));
+        assert_eq!(inspect_body(b"[1]"), Err(RpcError::InvalidRequest));
+        assert_eq!(inspect_body(br#"{"id":1}"#), Err(RpcError::InvalidRequest));
+        assert_eq!(inspect_body(br#"{"method":7}"#), Err(RpcError::InvalidRequest));
+        assert_eq!(inspect_body(br#"{"method":"tools/call","params":{}}"#), Err(RpcError::InvalidRequest));
+        assert_eq!(
+            inspect_body(br#"{"method":"tools/call","params":{"name":1}}"#),
+            Err(RpcError::InvalidRequest)
+        );
+        assert_eq!(RpcError::Parse.to_body()["error"]["code"], -32700);
+    }
+
+    #[test]
+    fn mcp_headers_must_match_the_body() {
+        let calls = vec![call("tools/call", Some("create_todo"))];
+        assert_eq!(check_headers(&calls, None, None), Ok(()));
+        assert_eq!(check_headers(&calls, Some("tools/call"), Some("create_todo")), Ok(()));
+        assert_eq!(check_headers(&calls, Some("tools/call"), None), Ok(()));
+        assert_eq!(check_headers(&calls, Some("tools/list"), None), Err(RpcError::HeaderMismatch));
+        assert_eq!(
+            check_headers(&calls, Some("tools/call"), Some("list_todos")),
+            Err(RpcError::HeaderMismatch)
+        );
+        let two = vec![call("tools/list", None), call("tools/list", None)];
+        assert_eq!(check_headers(&two, Some("tools/list"), None), Err(RpcError::HeaderMismatch));
+    }
+}

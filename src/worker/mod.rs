@@ -1,0 +1,27 @@
+//! The Cloudflare Workers adapter: the edge gateway in front of an MCP server.
+//!
+//! Everything that touches the platform lives here: the fetch entry point,
+//! the JWKS cache on isolate memory and the Cache API, outbound fetches with
+//! timeouts, and proxying. Every decision is made by the core (`crate::*`).
+
+mod fetch;
+mod gateway;
+mod handler;
+mod keys;
+mod log;
+mod proxy;
+mod respond;
+
+use worker::{Context, Env, Request, Response, Result, console_error, event};
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    match handler::handle(req, &env).await {
+        Ok(response) => Ok(response),
+        // A bug or a platform failure: never a stack trace, never a pass-through.
+        Err(err) => {
+            console_error!("{}", log::internal_error(&err.to_string()));
+            respond::json(500, &serde_json::json!({ "error": "internal_error" }))
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! Forwarding an admitted request to the MCP origin (MCP Streamable HTTP), and
+//! its response back, body streamed untouched (SSE arrives event by event).
+//!
+//! Request headers are an allow-list: what MCP needs, nothing else. So a
+//! client can never smuggle in identity headers the origin trusts, and the
+//! client's token reaches the origin only when `FORWARD_TOKEN` says so.
+
+use std::time::Duration;
+
+use worker::{Headers, Method, Request, RequestInit, Response, Result};
+
+use super::fetch::{FetchFailure, fetch_with_timeout};
+use super::respond::copy_headers;
+use crate::config::GatewayConfig;
+use crate::principal::Principal;
+
+/// Request headers forwarded as they came (plus any `Mcp-Param-*`).
+const FORWARDED: [&str; 8] = [
+    "Accept",
+    "Content-Type",
+    "MCP-Protocol-Version",
+    "Mcp-Session-Id",
+    "Last-Event-ID",
+    "Mcp-Method",
+    "Mcp-Name",
+    "User-Agent",
+];
+/// Hop-by-hop response headers (RFC 9110 §7.6.1) are not relayed.
+const HOP_BY_HOP: [&str; 7] =
+    ["Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "Upgrade", "TE", "Trailer"];
+
+/// Why the origin gave no response.
+pub enum OriginFailure {
+    /// 502: refused, reset, DNS…
+    Unreachable(String),
+    /// 504: no response head within `ORIGIN_TIMEOUT_SECONDS`.
+    Timeout,
+}
+
+/// Sends the request on to `ORIGIN_URL` and returns the origin's response
+/// with hop-by-hop headers removed and the body left streaming.
+pub async fn forward(
+    request: &Request,
+    body: Option<Vec<u8>>,
+    principal: &Principal,
+    token: &str,
+    config: &GatewayConfig,
+) -> Result<std::result::Result<Response, OriginFailure>> {
+    let headers = origin_headers(request.headers(), principal, token, config)?;
+    let mut target = config.origin_url.as_str().to_owned();
+    if let Some(query) = request.url()?.query() {
+        target = format!("{}?{query}", target.split('?').next().unwrap_or_default());
+    }
+    let mut init = RequestInit::new();
+    init.with_method(request.method()).with_headers(headers);
+    if let Some(body) = body.filter(|_| !matches!(request.method(), Method::Get | Method::Head)) {
+        init.with_body(Some(worker::js_sys::Uint8Array::from(body.as_slice()).into()));
+    }
+    let outbound = Request::new_with_init(&target, &init)?;
+    let timeout = Duration::from_secs(u64::from(config.origin_timeout_seconds));
+    Ok(match fetch_with_timeout(outbound, timeout).await {
+        Ok(response) => {
+            let headers = copy_headers(response.headers(), &HOP_BY_HOP)?;
+            Ok(response.with_headers(headers))
+        }
+        Err(FetchFailure::Timeout) => Err(OriginFailure::Timeout),
+        Err(FetchFailure::Network(err)) => Err(OriginFailure::Unreachable(err)),
+    })
+}
+
+fn origin_headers(
+    incoming: &Headers,
+    principal: &Principal,
+    token: &str,
+    config: &GatewayConfig,
+) -> Result<Headers> {
+    let headers = Headers::new();
+    for (name, value) in incoming.entries() {
+        let allowed = FORWARDED.iter().any(|forwarded| forwarded.eq_ignore_ascii_case(&name))
+            || name.to_ascii_lowercase().starts_with("mcp-param-");
+        if allowed {
+            headers.append(&name, &value)?;
+        }
+    }
+    if config.forward_token {
+        headers.set("Authorization", &format!("Bearer {token}"))?;
+    }
+    // Set by the gateway only; the allow-list above already dropped client copies.
+    if let Some(subject) = &principal.subject {
+        headers.set("X-Auth-Subject", &header_safe(subject))?;
+    }
+    if let Some(client_id) = &principal.client_id {
+        headers.set("X-Auth-Client-Id", &header_safe(client_id))?;
+    }
+    headers.set("X-Auth-Scopes", &principal.scopes.to_scope_string())?;
+    if let Some(secret) = &config.origin_secret {
+        headers.set("X-Gateway-Secret", secret)?;
+    }
+    Ok(headers)
+}
+
+/// Claim values become header values: visible ASCII passes, every other byte
+/// (and `%` itself) is percent-encoded, so no claim can split or break a header.
+fn header_safe(value: &str) -> String {
+    value
+        .bytes()
+        .map(|byte| match byte {
+            b'%' => "%25".to_owned(),
+            0x20..=0x7e => char::from(byte).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}

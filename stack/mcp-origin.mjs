@@ -1,0 +1,250 @@
+// Demo MCP origin server ("demo-todos") that mcp-edge-guard protects.
+//
+// It does no OAuth: the gateway verifies bearer tokens and forwards identity in
+// X-Auth-Subject / X-Auth-Client-Id / X-Auth-Scopes. With `originSecret` set it
+// only answers requests carrying the gateway's X-Gateway-Secret.
+//
+// Library:  const origin = await startMcpOrigin({ port: 0, originSecret });
+// CLI:      node stack/mcp-origin.mjs --port 9100 [--origin-secret S]
+
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createServer } from 'node:http';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import * as z from 'zod/v4';
+
+/**
+ * Start the origin. Resolves once it is listening.
+ * @param {{ host?: string, port?: number, path?: string, originSecret?: string }} [options]
+ * @returns {Promise<{ url: string, port: number, requests: Array<{method: string, path: string, headers: Record<string, string | string[]>}>, todos: Array<object>, close: () => Promise<void> }>}
+ */
+export async function startMcpOrigin(options = {}) {
+  const { host = '127.0.0.1', port = 0, path = '/mcp', originSecret } = options;
+
+  const requests = []; // every HTTP request as received, for tests
+  const todos = []; // shared by all sessions
+  const state = { todos, nextId: 1 };
+  const sessions = new Map(); // Mcp-Session-Id -> transport
+
+  const httpServer = createServer((req, res) => {
+    handle(req, res).catch((err) => {
+      console.error('mcp-origin: request failed:', err);
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal_error' });
+      else res.destroy();
+    });
+  });
+
+  async function handle(req, res) {
+    // Record before anything can reject or consume the request.
+    requests.push({ method: req.method, path: req.url, headers: rawHeaderMap(req.rawHeaders) });
+
+    if (originSecret !== undefined && !secretMatches(req.headers['x-gateway-secret'], originSecret)) {
+      return sendJson(res, 403, { error: 'forbidden' });
+    }
+    if (new URL(req.url, 'http://origin.invalid').pathname !== path) {
+      return sendJson(res, 404, { error: 'not_found' });
+    }
+
+    const sessionId = req.headers['mcp-session-id'];
+    if (sessionId !== undefined) {
+      const transport = sessions.get(sessionId);
+      // 404 tells a spec-following client to start a new session.
+      if (!transport) return sendRpcError(res, 404, -32001, 'Session not found');
+      return transport.handleRequest(req, res);
+    }
+
+    // No session yet: only a POST (which must be `initialize`) can create one.
+    if (req.method !== 'POST') {
+      return sendRpcError(res, 400, -32000, 'Bad Request: Mcp-Session-Id header is required');
+    }
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => sessions.set(id, transport),
+      // DNS-rebinding protection stays off (the default): the gateway checks
+      // Origin, and requests arrive with the gateway's Host header.
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) sessions.delete(transport.sessionId);
+    };
+    // One McpServer per session: a server connects to exactly one transport.
+    await createTodoServer(state).connect(transport);
+    // The transport validates the body itself (JSON, initialize, batch rules).
+    await transport.handleRequest(req, res);
+    // If it was not a valid initialize, no session was created: drop it.
+    if (transport.sessionId === undefined) await transport.close();
+  }
+
+  await new Promise((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(port, host, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  const boundPort = httpServer.address().port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+
+  let closing;
+  function close() {
+    closing ??= (async () => {
+      // Closing transports ends their open SSE streams and sessions.
+      await Promise.allSettled([...sessions.values()].map((t) => t.close()));
+      sessions.clear();
+      await new Promise((resolve) => {
+        httpServer.close(() => resolve());
+        httpServer.closeAllConnections(); // idle keep-alive sockets too
+      });
+    })();
+    return closing;
+  }
+
+  return { url: `http://${urlHost}:${boundPort}${path}`, port: boundPort, requests, todos, close };
+}
+
+/** Build the "demo-todos" MCP server over the shared in-memory state. */
+function createTodoServer(state) {
+  const server = new McpServer({ name: 'demo-todos', version: '0.1.0' });
+
+  server.registerTool(
+    'list_todos',
+    { description: 'List all todos (JSON text).', inputSchema: {} },
+    async () => text(JSON.stringify(state.todos, null, 2)),
+  );
+
+  server.registerTool(
+    'create_todo',
+    { description: 'Create a todo.', inputSchema: { title: z.string().min(1).describe('Todo title') } },
+    async ({ title }, extra) => {
+      const user = callerOf(extra);
+      const todo = { id: String(state.nextId++), title, createdBy: user, createdAt: new Date().toISOString() };
+      state.todos.push(todo);
+      return text(`Created todo ${todo.id} "${title}" for ${user}.`);
+    },
+  );
+
+  server.registerTool(
+    'delete_todo',
+    { description: 'Delete a todo by id.', inputSchema: { id: z.string().describe('Todo id') } },
+    async ({ id }, extra) => {
+      const index = state.todos.findIndex((t) => t.id === id);
+      if (index === -1) return { ...text(`No todo with id ${id}.`), isError: true };
+      const [todo] = state.todos.splice(index, 1);
+      return text(`Deleted todo ${id} "${todo.title}" for ${callerOf(extra)}.`);
+    },
+  );
+
+  // Emits progress notifications over time so tests can prove the gateway
+  // streams SSE events as they happen instead of buffering the response.
+  server.registerTool(
+    'count_slowly',
+    {
+      description: 'Count to n, sending a progress notification every delayMs (needs a progressToken).',
+      inputSchema: {
+        n: z.number().int().min(0).max(1000).default(3).describe('How far to count'),
+        delayMs: z.number().int().min(0).max(60_000).default(300).describe('Delay between counts (ms)'),
+      },
+    },
+    async ({ n, delayMs }, extra) => {
+      const progressToken = extra._meta?.progressToken;
+      for (let i = 1; i <= n; i++) {
+        await sleep(delayMs, extra.signal); // stops early if the client cancels
+        if (progressToken !== undefined) {
+          // extra.sendNotification routes onto this request's SSE stream.
+          await extra.sendNotification({
+            method: 'notifications/progress',
+            params: { progressToken, progress: i, total: n, message: `count ${i}` },
+          });
+        }
+      }
+      return text(`counted to ${n}`);
+    },
+  );
+
+  return server;
+}
+
+// The SDK hands tool handlers the HTTP headers (lowercased) in extra.requestInfo.
+function callerOf(extra) {
+  return extra.requestInfo?.headers?.['x-auth-subject'] ?? 'anonymous';
+}
+
+function text(s) {
+  return { content: [{ type: 'text', text: s }] };
+}
+
+function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+// Lowercased names; a header sent more than once becomes an array, so tests
+// can see duplicates that node's req.headers would merge or silently drop.
+function rawHeaderMap(raw) {
+  const out = {};
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    const value = raw[i + 1];
+    if (!(name in out)) out[name] = value;
+    else if (Array.isArray(out[name])) out[name].push(value);
+    else out[name] = [out[name], value];
+  }
+  return out;
+}
+
+// Hash both sides so timingSafeEqual gets equal lengths and leaks nothing.
+function secretMatches(given, expected) {
+  if (typeof given !== 'string') return false;
+  const digest = (s) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+function sendJson(res, status, body) {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+function sendRpcError(res, status, code, message) {
+  sendJson(res, status, { jsonrpc: '2.0', error: { code, message }, id: null });
+}
+
+// CLI entry point, only when run directly (not when imported).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const { values } = parseArgs({
+    options: {
+      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string', default: '9100' },
+      path: { type: 'string', default: '/mcp' },
+      'origin-secret': { type: 'string' },
+    },
+  });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`mcp-origin: invalid --port ${values.port}`);
+    process.exit(2);
+  }
+  const origin = await startMcpOrigin({
+    host: values.host,
+    port,
+    path: values.path,
+    originSecret: values['origin-secret'],
+  });
+  console.log(`mcp-origin listening on ${origin.url}${values['origin-secret'] ? ' (gateway secret required)' : ''}`);
+  const stop = async (signal) => {
+    console.log(`mcp-origin: ${signal}, shutting down`);
+    await origin.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}

@@ -1,0 +1,100 @@
+// Starts the real peers for a gateway test on 127.0.0.1: the oidc-provider
+// authorization server, the MCP SDK origin, and the built worker (build/) in
+// workerd through Miniflare. Every test stops what it started.
+
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { Miniflare } from 'miniflare';
+import { startAuthServer } from '../../stack/auth-server.mjs';
+import { startMcpOrigin } from '../../stack/mcp-origin.mjs';
+
+const BUILD = resolve(import.meta.dirname, '../../build');
+
+export const TOOL_SCOPES = {
+  list_todos: 'todo:read',
+  create_todo: 'todo:write',
+  delete_todo: 'todo:admin',
+  count_slowly: 'todo:read',
+};
+
+/** A free TCP port on 127.0.0.1 (the gateway's URL must be known before it starts). */
+export async function freePort() {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
+}
+
+/** Starts the worker alone in workerd with the given vars. */
+export async function startGateway({ port, vars, rateLimit }) {
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: resolve(BUILD, 'index.js'),
+    modulesRoot: BUILD,
+    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
+    compatibilityDate: '2026-04-01',
+    bindings: vars,
+    ratelimits: rateLimit ? { RATE_LIMITER: { simple: rateLimit } } : undefined,
+    cf: false,
+    host: '127.0.0.1',
+    port,
+  });
+  const url = await mf.ready;
+  return { url: url.href.replace(/\/$/, ''), mf, close: () => mf.dispose() };
+}
+
+/**
+ * The whole stack. `vars` override the gateway's; `origin` options go to the
+ * MCP origin; `auth` options to the authorization server.
+ */
+export async function startStack({ vars = {}, origin: originOptions = {}, auth: authOptions = {}, rateLimit } = {}) {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const resource = `${base}/mcp`;
+  const auth = await startAuthServer({ resource, ...authOptions });
+  const origin = await startMcpOrigin(originOptions);
+  const gateway = await startGateway({
+    port,
+    rateLimit,
+    vars: {
+      RESOURCE: resource,
+      ORIGIN_URL: origin.url,
+      ISSUER: auth.issuer,
+      TOOL_SCOPES: JSON.stringify(TOOL_SCOPES),
+      RESOURCE_NAME: 'Demo todo MCP server',
+      ...vars,
+    },
+  });
+  const stack = {
+    auth,
+    origin,
+    gateway,
+    base,
+    resource,
+    /** A client-credentials access token for a demo client. */
+    async token(clientId = 'demo-m2m', scope = 'todo:read todo:write todo:admin') {
+      const client = auth.clients[clientId];
+      const response = await fetch(`${auth.issuer}/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
+        },
+        body: new URLSearchParams({ grant_type: 'client_credentials', scope, resource }),
+      });
+      const body = await response.json();
+      if (!response.ok) throw new Error(`token request failed: ${response.status} ${JSON.stringify(body)}`);
+      return body.access_token;
+    },
+    async close() {
+      await gateway.close();
+      await origin.close();
+      await auth.close();
+    },
+  };
+  return stack;
+}
