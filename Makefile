@@ -1,25 +1,29 @@
 # The two commands of README.md:
-#   make dev    runs the main job (for now: the verifier example on shared vectors)
-#   make test   runs every test and check
+#   make dev    the local stack: demo authorization server, demo MCP origin and
+#               the gateway on wrangler dev (127.0.0.1:9000, :9100, :8787)
+#   make test   every test and check
 # Both bootstrap what they need first (scripts/bootstrap.sh, idempotent).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 OUT := out
 
-.PHONY: dev test bootstrap vectors bench fuzz-seed
+.PHONY: dev test bootstrap worker example vectors bench fuzz-seed
 
 bootstrap:
 	@bash scripts/bootstrap.sh
 
 dev: bootstrap
-	cargo run --quiet --example verify -- \
-	  tests/vectors/accept-ed25519.json tests/vectors/accept-ps256.json \
-	  tests/vectors/reject-expired.json tests/vectors/reject-hs256-with-rsa-public-key.json
+	node scripts/dev.mjs
+
+# The Worker bundle (build/): worker-build with the pinned tools.
+worker: bootstrap
+	bash scripts/build-worker.sh
 
 test: bootstrap
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown --features worker -- -D warnings
 	cargo test
 	@# The core must stand alone: no feature, no platform crate.
 	cargo test --no-default-features --lib
@@ -27,6 +31,15 @@ test: bootstrap
 	@# Reproducibility: regenerate the vectors with jose and run the suite on the fresh copy.
 	rm -rf $(OUT)/vectors && node scripts/gen-vectors.mjs $(OUT)/vectors
 	VECTORS_DIR=$(CURDIR)/$(OUT)/vectors cargo test --test vectors
+	@# The gateway in workerd against the real peers.
+	bash scripts/build-worker.sh
+	node --test --test-concurrency=1 tests/gateway/
+	WRANGLER_SEND_METRICS=false node_modules/.bin/wrangler deploy --dry-run --no-bundle --outdir $(OUT)/deploy
+
+# The verifier core alone, on shared vectors.
+example:
+	cargo run --quiet --example verify -- \
+	  tests/vectors/accept-ed25519.json tests/vectors/reject-expired.json
 
 # Rewrites tests/vectors/ (new keys, same cases); commit the result.
 vectors: bootstrap

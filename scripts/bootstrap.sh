@@ -26,6 +26,21 @@ for component in clippy rustfmt; do
   fi
 done
 
+# Pinned Rust tools for the Worker build, installed into .tools/cargo (ignored
+# by git; kept between runs on the same machine). worker-build would download
+# wasm-bindgen and wasm-opt from GitHub; scripts/build-worker.sh points it at
+# these instead. wasm-bindgen-cli must equal the wasm-bindgen in Cargo.lock.
+TOOLS="$PWD/.tools/cargo"
+install_tool() { # crate version binary
+  if [ ! -x "$TOOLS/bin/$3" ] || ! "$TOOLS/bin/$3" --version 2>/dev/null | grep -q "$2"; then
+    say "installing $1 $2 (a few minutes, once)"
+    cargo install --quiet --root "$TOOLS" "$1" --version "=$2"
+  fi
+}
+wasm_bindgen_version=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p')
+install_tool wasm-bindgen-cli "$wasm_bindgen_version" wasm-bindgen
+install_tool worker-build 0.8.7 worker-build
+
 # npm ci only when the lockfile changed since the last install.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages (npm ci)"

@@ -25,6 +25,7 @@
 //! - [`jsonrpc`]: what an MCP POST body calls
 //! - [`tool_scopes`]: which scopes each tool needs
 //! - [`key_cache`]: when to fetch keys and how long to trust them
+//! - [`identity`]: the identity headers handed to the origin
 
 #![forbid(unsafe_code)]
 #![cfg_attr(
@@ -38,6 +39,7 @@ pub mod challenge;
 mod claims;
 pub mod config;
 pub mod error;
+pub mod identity;
 pub mod jsonrpc;
 pub mod jwks;
 pub mod key_cache;

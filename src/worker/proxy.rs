@@ -12,6 +12,7 @@ use worker::{Headers, Method, Request, RequestInit, Response, Result};
 use super::fetch::{FetchFailure, fetch_with_timeout};
 use super::respond::copy_headers;
 use crate::config::GatewayConfig;
+use crate::identity::identity_headers;
 use crate::principal::Principal;
 
 /// Request headers forwarded as they came (plus any `Mcp-Param-*`).
@@ -86,28 +87,11 @@ fn origin_headers(
         headers.set("Authorization", &format!("Bearer {token}"))?;
     }
     // Set by the gateway only; the allow-list above already dropped client copies.
-    if let Some(subject) = &principal.subject {
-        headers.set("X-Auth-Subject", &header_safe(subject))?;
+    for (name, value) in identity_headers(principal) {
+        headers.set(name, &value)?;
     }
-    if let Some(client_id) = &principal.client_id {
-        headers.set("X-Auth-Client-Id", &header_safe(client_id))?;
-    }
-    headers.set("X-Auth-Scopes", &principal.scopes.to_scope_string())?;
     if let Some(secret) = &config.origin_secret {
         headers.set("X-Gateway-Secret", secret)?;
     }
     Ok(headers)
-}
-
-/// Claim values become header values: visible ASCII passes, every other byte
-/// (and `%` itself) is percent-encoded, so no claim can split or break a header.
-fn header_safe(value: &str) -> String {
-    value
-        .bytes()
-        .map(|byte| match byte {
-            b'%' => "%25".to_owned(),
-            0x20..=0x7e => char::from(byte).to_string(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
 }
