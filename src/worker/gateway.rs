@@ -1,22 +1,19 @@
 //! Per-isolate state: the validated configuration and the key cache, built
 //! once per isolate and shared by every request it serves.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use futures_util::future::{LocalBoxFuture, Shared};
 use worker::Env;
 
 use crate::config::{ConfigError, GatewayConfig};
 use crate::key_cache::KeyCache;
 
-/// A key refresh in progress; concurrent requests await the same one.
-pub type Refresh = Shared<LocalBoxFuture<'static, Result<(), String>>>;
-
 pub struct Gateway {
     pub config: Result<GatewayConfig, ConfigError>,
     pub keys: RefCell<KeyCache>,
-    pub refresh: RefCell<Option<Refresh>>,
+    /// When the key refresh now running started (ms), if one is.
+    pub refreshing_since: Cell<Option<u64>>,
     /// The JWKS URI, from `JWKS_URI` or discovered from the issuer's metadata.
     pub jwks_uri: RefCell<Option<String>>,
 }
@@ -40,7 +37,7 @@ pub fn gateway(env: &Env) -> Rc<Gateway> {
                 Rc::new(Gateway {
                     config,
                     keys: RefCell::new(KeyCache::new(settings)),
-                    refresh: RefCell::new(None),
+                    refreshing_since: Cell::new(None),
                     jwks_uri: RefCell::new(jwks_uri),
                 })
             })

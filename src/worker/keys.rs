@@ -7,9 +7,8 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::FutureExt;
 use serde_json::Value;
-use worker::{Cache, Headers, Method, Request, RequestInit, Response, Url};
+use worker::{Cache, Delay, Headers, Method, Request, RequestInit, Response, Url};
 
 use super::fetch::{FetchFailure, declared_length, fetch_with_timeout, read_limited};
 use super::gateway::Gateway;
@@ -19,46 +18,66 @@ use crate::url::HttpUrl;
 
 /// How long the authorization server gets to answer a metadata or JWKS fetch.
 const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
+/// Discovery and the JWKS fetch, each with its own timeout, plus margin.
+const REFRESH_LIMIT: Duration = Duration::from_secs(3 * 5 + 1);
+/// How often a request waiting for another's refresh looks again.
+const REFRESH_POLL: Duration = Duration::from_millis(20);
 /// The Cache API needs an http(s) URL as key; this host is never contacted.
 const CACHE_KEY_BASE: &str = "https://mcp-edge-guard.invalid/jwks";
 
 /// Keys to verify with now: refreshed first when they are due (and the
-/// cooldown allows), else the cached ones while fresh or usably stale.
+/// cooldown allows), else the cached ones while fresh or usably stale. A
+/// refresh already running in this isolate is waited for, not repeated.
 pub async fn current_keys(gateway: &Rc<Gateway>, now: i64) -> Option<Arc<JwkSet>> {
-    let due = gateway.keys.borrow().needs_refresh(now);
-    if due {
+    if refresh_running(gateway) {
+        wait_for_refresh(gateway).await;
+    } else if gateway.keys.borrow().needs_refresh(now) {
         let _ = refresh(gateway, now).await;
     }
     gateway.keys.borrow().usable(now).cloned()
 }
 
-/// After a token named an unknown `kid`: refetch once per cooldown (rotation),
-/// and return the new keys, or `None` when no refetch was allowed or it failed.
+/// After a token named an unknown `kid`: refetch once per cooldown (rotation)
+/// or wait for the refetch already running, and return the keys then held;
+/// `None` when no refetch was allowed or it failed.
 pub async fn keys_after_unknown_kid(gateway: &Rc<Gateway>, now: i64) -> Option<Arc<JwkSet>> {
-    let allowed = gateway.keys.borrow().may_refresh_for_unknown_kid(now);
-    if !allowed {
+    if refresh_running(gateway) {
+        wait_for_refresh(gateway).await;
+    } else if gateway.keys.borrow().may_refresh_for_unknown_kid(now) {
+        refresh(gateway, now).await.ok()?;
+    } else {
         return None;
     }
-    refresh(gateway, now).await.ok()?;
     gateway.keys.borrow().usable(now).cloned()
 }
 
-/// Runs one refresh, or joins the one already running in this isolate.
+/// Fetches the keys now. Concurrent requests of the isolate see
+/// `refreshing_since` and wait instead of fetching again.
 pub async fn refresh(gateway: &Rc<Gateway>, now: i64) -> Result<(), String> {
-    let running = gateway.refresh.borrow().clone();
-    let shared = match running {
-        Some(shared) => shared,
-        None => {
-            gateway.keys.borrow_mut().record_attempt(now);
-            let owner = Rc::clone(gateway);
-            let shared = async move { load(&owner, now).await }.boxed_local().shared();
-            *gateway.refresh.borrow_mut() = Some(shared.clone());
-            shared
-        }
-    };
-    let result = shared.await;
-    *gateway.refresh.borrow_mut() = None;
+    gateway.keys.borrow_mut().record_attempt(now);
+    gateway.refreshing_since.set(Some(worker::Date::now().as_millis()));
+    let result = load(gateway, now).await;
+    gateway.refreshing_since.set(None);
     result
+}
+
+/// A refresh marker older than the longest a refresh can take belongs to a
+/// request that was cancelled mid-fetch; it no longer counts.
+fn refresh_running(gateway: &Gateway) -> bool {
+    let limit = u64::try_from(REFRESH_LIMIT.as_millis()).unwrap_or(u64::MAX);
+    gateway
+        .refreshing_since
+        .get()
+        .is_some_and(|since| worker::Date::now().as_millis().saturating_sub(since) < limit)
+}
+
+/// Waits, on this request's own timer, for another request's refresh. (Awaiting
+/// that request's I/O directly is not allowed in Workers: each request may
+/// only wait on its own I/O, or the runtime cancels it as hung.)
+async fn wait_for_refresh(gateway: &Gateway) {
+    while refresh_running(gateway) {
+        Delay::from(REFRESH_POLL).await;
+    }
 }
 
 async fn load(gateway: &Gateway, now: i64) -> Result<(), String> {
