@@ -26,11 +26,12 @@ for component in clippy rustfmt; do
   fi
 done
 
-# Pinned Rust tools for the Worker build, installed into .tools/cargo (ignored
-# by git; kept between runs on the same machine). worker-build would download
+# Pinned Rust tools for the Worker build, installed under a fixed root outside
+# the checkout ($TOOLS_ROOT, default ~/.cache/mcp-edge-guard), so CI's fresh
+# clones on the same machine reuse them. worker-build would download
 # wasm-bindgen and wasm-opt from GitHub; scripts/build-worker.sh points it at
 # these instead. wasm-bindgen-cli must equal the wasm-bindgen in Cargo.lock.
-TOOLS="$PWD/.tools/cargo"
+TOOLS="${TOOLS_ROOT:-$HOME/.cache/mcp-edge-guard}/cargo"
 install_tool() { # crate version binary
   if [ ! -x "$TOOLS/bin/$3" ] || ! "$TOOLS/bin/$3" --version 2>/dev/null | grep -q "$2"; then
     say "installing $1 $2 (a few minutes, once)"
