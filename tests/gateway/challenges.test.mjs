@@ -401,6 +401,36 @@ describe('gateway challenges (default stack, ALLOWED_ORIGINS=http://app.example)
       await expectRpcError(response, -32600);
       assert.equal(stack.origin.requests.length, before);
     });
+
+    test('a body over 1 MB → 413, never read into the origin', async () => {
+      const before = stack.origin.requests.length;
+      const title = 'x'.repeat(1024 * 1024 + 1);
+      const response = await post(stack, { token: full, body: toolCall(8, 'create_todo', { title }) });
+      assert.equal(response.status, 413);
+      assert.equal((await response.json()).error, 'request_too_large');
+      assert.equal(stack.origin.requests.length, before);
+    });
+
+    test('a body over 1 MB sent without Content-Length (chunked) → 413', async () => {
+      const before = stack.origin.requests.length;
+      const chunk = new TextEncoder().encode(' '.repeat(64 * 1024));
+      let sent = 0;
+      const body = new ReadableStream({
+        pull(controller) {
+          if (sent >= 17) return controller.close();
+          sent += 1;
+          controller.enqueue(chunk);
+        },
+      });
+      const response = await fetch(stack.resource, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: ACCEPT, authorization: `Bearer ${full}` },
+        body,
+        duplex: 'half',
+      });
+      assert.equal(response.status, 413);
+      assert.equal(stack.origin.requests.length, before);
+    });
   });
 
   describe('Origin and CORS', () => {
