@@ -205,6 +205,42 @@ impl AuthError {
     }
 }
 
+impl AuthError {
+    /// The failure a [`reason`](Self::reason) code names, so a reason reported
+    /// elsewhere (e.g. by the npm API) can be rendered as a challenge.
+    /// Claim-specific reasons come back with a placeholder claim name, which
+    /// no wire text shows.
+    pub fn from_reason(reason: &str) -> Option<Self> {
+        let token_errors = [
+            TokenError::TooLong,
+            TokenError::Malformed,
+            TokenError::MalformedClaims,
+            TokenError::AlgorithmNotAllowed,
+            TokenError::UnsupportedCritical,
+            TokenError::UnknownKeyId,
+            TokenError::NoKeyForAlgorithm,
+            TokenError::BadSignature,
+            TokenError::WrongType,
+            TokenError::MissingClaim("claim"),
+            TokenError::Expired,
+            TokenError::NotYetValid,
+            TokenError::IssuedInFuture,
+            TokenError::WrongIssuer,
+            TokenError::WrongAudience,
+        ];
+        let others = [
+            Self::MissingToken,
+            Self::InvalidRequest(RequestError::MalformedAuthorization),
+            Self::InvalidRequest(RequestError::TokenInQuery),
+            Self::InvalidRequest(RequestError::MultipleTokens),
+            Self::InsufficientScope { required: Vec::new() },
+            Self::ToolDenied,
+            Self::KeysUnavailable,
+        ];
+        token_errors.into_iter().map(Self::InvalidToken).chain(others).find(|err| err.reason() == reason)
+    }
+}
+
 impl From<TokenError> for AuthError {
     fn from(err: TokenError) -> Self {
         Self::InvalidToken(err)
@@ -290,6 +326,16 @@ mod tests {
             assert!(!text.is_empty());
             assert!(text.bytes().all(|b| (0x20..=0x7e).contains(&b) && b != b'"' && b != b'\\'));
         }
+    }
+
+    #[test]
+    fn reasons_round_trip() {
+        for reason in
+            ["missing_token", "expired", "unknown_kid", "missing_claim", "token_in_query", "tool_not_allowed"]
+        {
+            assert_eq!(AuthError::from_reason(reason).map(|err| err.reason()), Some(reason));
+        }
+        assert_eq!(AuthError::from_reason("nonsense"), None);
     }
 
     #[test]

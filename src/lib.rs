@@ -26,6 +26,7 @@
 //! - [`tool_scopes`]: which scopes each tool needs
 //! - [`key_cache`]: when to fetch keys and how long to trust them
 //! - [`identity`]: the identity headers handed to the origin
+//! - [`pkce`]: PKCE verifiers and S256 challenges for clients (RFC 7636)
 
 #![forbid(unsafe_code)]
 #![cfg_attr(
@@ -45,6 +46,9 @@ pub mod jwks;
 pub mod key_cache;
 pub mod key_selection;
 pub mod metadata;
+#[cfg(all(feature = "npm", target_arch = "wasm32"))]
+mod npm;
+pub mod pkce;
 pub mod policy;
 pub mod principal;
 pub mod scope;

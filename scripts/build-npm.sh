@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Builds the npm package into pkg/: the core with the `npm` feature (no Workers
+# runtime), bound by the pinned wasm-bindgen CLI for three targets — nodejs
+# (CommonJS, loads the wasm itself), web (ES module + init()), bundler — each
+# shrunk with wasm-opt -Oz. `cd pkg && npm pack` makes the tarball.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TOOLS="${TOOLS_ROOT:-$HOME/.cache/mcp-edge-guard}/cargo"
+WASM_OPT="$PWD/node_modules/.bin/wasm-opt"
+features=(mutable-globals sign-ext nontrapping-float-to-int bulk-memory multivalue reference-types)
+
+cargo build --quiet --release --lib --target wasm32-unknown-unknown --no-default-features --features npm
+wasm=target/wasm32-unknown-unknown/release/mcp_edge_guard.wasm
+rm -rf pkg && mkdir -p pkg
+for target in nodejs web bundler; do
+  dir=pkg/$([ "$target" = nodejs ] && echo node || echo "$target")
+  "$TOOLS/bin/wasm-bindgen" --target "$target" --out-dir "$dir" --out-name mcp_edge_guard "$wasm"
+  "$WASM_OPT" -Oz --strip-debug --strip-producers "${features[@]/#/--enable-}" \
+    "$dir/mcp_edge_guard_bg.wasm" -o "$dir/mcp_edge_guard_bg.wasm"
+done
+cp npm/package.json npm/README.md pkg/
+printf 'npm package in pkg/: wasm %s bytes, %s gzip\n' \
+  "$(wc -c <pkg/node/mcp_edge_guard_bg.wasm)" "$(gzip -9 -c pkg/node/mcp_edge_guard_bg.wasm | wc -c)"
