@@ -315,9 +315,9 @@ async fn fetch_text(uri: &str) -> Result<(String, Option<String>), JsValue> {
     }
     let response =
         JsFuture::from(fetch.call2(&global, &JsValue::from_str(uri), &init)?.dyn_into::<Promise>()?).await?;
-    let status = Reflect::get(&response, &"status".into())?.as_f64().unwrap_or_default();
-    if status != 200.0 {
-        return Err(JsValue::from_str(&format!("JWKS fetch: status {status}")));
+    let ok = Reflect::get(&response, &"status".into())?.as_f64() == Some(200.0);
+    if !ok {
+        return Err(JsValue::from_str("JWKS fetch: status is not 200"));
     }
     let headers = Reflect::get(&response, &"headers".into())?;
     let get: Function = Reflect::get(&headers, &"get".into())?.dyn_into()?;
@@ -417,7 +417,7 @@ pub fn protected_resource_metadata(
         options.scopes_supported,
         options.resource_name,
     );
-    to_js(&serde_json::to_value(document).map_err(|err| JsValue::from_str(&err.to_string()))?)
+    to_js(&serde_json::to_value(document).map_err(|_| JsValue::from_str("metadata"))?)
 }
 
 /// The token of an `Authorization` header value; throws a `VerifyError`
@@ -496,8 +496,29 @@ fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result<T, String>
     serde_json::from_str(&text).map_err(|err| err.to_string())
 }
 
+/// serde_json value → JS value, built directly (no JSON text in between, which
+/// would pull serde_json's serializer and float printing into the wasm).
 fn to_js(value: &Value) -> Result<JsValue, JsValue> {
-    JSON::parse(&value.to_string())
+    Ok(match value {
+        Value::Null => JsValue::NULL,
+        Value::Bool(flag) => JsValue::from_bool(*flag),
+        Value::Number(number) => JsValue::from_f64(number.as_f64().unwrap_or(f64::NAN)),
+        Value::String(text) => JsValue::from_str(text),
+        Value::Array(items) => {
+            let array = js_sys::Array::new();
+            for item in items {
+                array.push(&to_js(item)?);
+            }
+            array.into()
+        }
+        Value::Object(entries) => {
+            let object = Object::new();
+            for (key, item) in entries {
+                Reflect::set(&object, &JsValue::from_str(key), &to_js(item)?)?;
+            }
+            object.into()
+        }
+    })
 }
 
 fn now_seconds() -> i64 {
