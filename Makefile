@@ -8,7 +8,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 OUT := out
 
-.PHONY: dev test bootstrap worker example vectors bench fuzz-seed
+.PHONY: dev test bootstrap worker npm example vectors bench fuzz-seed
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -20,10 +20,15 @@ dev: bootstrap
 worker: bootstrap
 	bash scripts/build-worker.sh
 
+# The npm package (pkg/): node, web and bundler builds.
+npm: bootstrap
+	bash scripts/build-npm.sh
+
 test: bootstrap
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown --features worker -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown --features npm -- -D warnings
 	cargo test
 	@# The core must stand alone: no feature, no platform crate.
 	cargo test --no-default-features --lib
@@ -35,6 +40,9 @@ test: bootstrap
 	bash scripts/build-worker.sh
 	node --test --test-concurrency=1 tests/gateway/
 	WRANGLER_SEND_METRICS=false node_modules/.bin/wrangler deploy --dry-run --no-bundle --outdir $(OUT)/deploy
+	@# The npm package: the same vectors in Node and Chromium, oidc-provider via jwksUri, npm pack + tsc.
+	bash scripts/build-npm.sh
+	node --test --test-concurrency=1 tests/npm/
 
 # The verifier core alone, on shared vectors.
 example:

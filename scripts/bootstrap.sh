@@ -42,6 +42,15 @@ wasm_bindgen_version=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's
 install_tool wasm-bindgen-cli "$wasm_bindgen_version" wasm-bindgen
 install_tool worker-build 0.8.7 worker-build
 
+# Debian's Chromium for the browser tests (playwright-core drives it; its own
+# browser download cannot work here).
+if [ ! -x /usr/bin/chromium ]; then
+  say "installing Debian's chromium (browser tests)"
+  sudo_cmd=$([ "$(id -u)" = 0 ] && echo "" || echo sudo)
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
+fi
+
 # npm ci only when the lockfile changed since the last install.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages (npm ci)"

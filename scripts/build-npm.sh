@@ -9,7 +9,8 @@ TOOLS="${TOOLS_ROOT:-$HOME/.cache/mcp-edge-guard}/cargo"
 WASM_OPT="$PWD/node_modules/.bin/wasm-opt"
 features=(mutable-globals sign-ext nontrapping-float-to-int bulk-memory multivalue reference-types)
 
-cargo build --quiet --release --lib --target wasm32-unknown-unknown --no-default-features --features npm
+# opt-level "z" for the package: 12 KB less gzip than the crate's "s" (docs/BENCHMARKS.md).
+CARGO_PROFILE_RELEASE_OPT_LEVEL=z cargo build --quiet --release --lib --target wasm32-unknown-unknown --no-default-features --features npm
 wasm=target/wasm32-unknown-unknown/release/mcp_edge_guard.wasm
 rm -rf pkg && mkdir -p pkg
 for target in nodejs web bundler; do
@@ -18,6 +19,12 @@ for target in nodejs web bundler; do
   "$WASM_OPT" -Oz --strip-debug --strip-producers "${features[@]/#/--enable-}" \
     "$dir/mcp_edge_guard_bg.wasm" -o "$dir/mcp_edge_guard_bg.wasm"
 done
-cp npm/package.json npm/README.md pkg/
+# The web and bundler builds are ES modules; say so, or TypeScript's nodenext
+# resolution treats them as CommonJS.
+for dir in pkg/web pkg/bundler; do printf '{ "type": "module" }\n' >"$dir/package.json"; done
+# wasm-bindgen declares `[Symbol.dispose]()`, which fails type checks for
+# projects without the esnext.disposable lib; `free()` stays declared.
+sed -i '/\[Symbol.dispose\](): void;/d' pkg/*/mcp_edge_guard.d.ts
+cp npm/package.json npm/README.md LICENSE pkg/
 printf 'npm package in pkg/: wasm %s bytes, %s gzip\n' \
   "$(wc -c <pkg/node/mcp_edge_guard_bg.wasm)" "$(gzip -9 -c pkg/node/mcp_edge_guard_bg.wasm | wc -c)"

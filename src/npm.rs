@@ -2,16 +2,16 @@
 //! challenges, metadata and PKCE helpers for JavaScript — Node, browsers,
 //! Deno, Bun and Workers — with no Workers runtime inside.
 //!
-//! Values cross the boundary as JSON (`JSON.stringify` / `JSON.parse`), so
-//! results are plain objects and the core's serde types do the validation.
+//! Options are read field by field from the JS objects and results are built
+//! as plain JS objects: no serde derive and no JSON serializer on this side,
+//! which keeps the package's wasm small.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use js_sys::{Function, JSON, Object, Promise, Reflect};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use js_sys::{Array, Function, JSON, Object, Promise, Reflect};
+use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
@@ -113,49 +113,6 @@ export interface ProtectedResourceMetadata {
 }
 "#;
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct VerifierOptions {
-    issuer: OneOrMany,
-    audience: OneOrMany,
-    #[serde(default)]
-    algorithms: Option<Vec<Algorithm>>,
-    #[serde(default)]
-    leeway: Option<u32>,
-    #[serde(default)]
-    require_at_jwt: bool,
-    #[serde(default)]
-    scope_claims: Option<Vec<String>>,
-    #[serde(default)]
-    required_claims: Vec<String>,
-    #[serde(default)]
-    jwks: Option<Value>,
-    #[serde(default)]
-    jwks_uri: Option<String>,
-    #[serde(default)]
-    max_age_seconds: Option<i64>,
-    #[serde(default)]
-    cooldown_seconds: Option<i64>,
-    #[serde(default)]
-    max_stale_seconds: Option<i64>,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum OneOrMany {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl OneOrMany {
-    fn into_vec(self) -> Vec<String> {
-        match self {
-            Self::One(one) => vec![one],
-            Self::Many(many) => many,
-        }
-    }
-}
-
 enum Keys {
     Static(Arc<JwkSet>),
     Remote { uri: String, cache: RefCell<KeyCache>, pending: RefCell<Option<Promise>> },
@@ -179,26 +136,38 @@ impl Verifier {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "VerifierOptions")] options: JsValue,
     ) -> Result<Verifier, JsValue> {
-        let options: VerifierOptions =
-            from_js(&options).map_err(|err| type_error(&format!("Verifier options: {err}")))?;
+        let options = Fields::new(&options, "Verifier options", &VERIFIER_OPTIONS)?;
         let defaults = Policy::default();
+        let algorithms = match options.strings("algorithms")? {
+            None => defaults.algorithms.clone(),
+            Some(names) => names
+                .iter()
+                .map(|name| {
+                    name.parse().map_err(|_| {
+                        type_error(&format!("Verifier options: algorithm {name} is not allowed"))
+                    })
+                })
+                .collect::<Result<Vec<Algorithm>, JsValue>>()?,
+        };
         let policy = Policy {
-            issuers: options.issuer.into_vec(),
-            audiences: options.audience.into_vec(),
-            algorithms: options.algorithms.unwrap_or(defaults.algorithms),
-            leeway_seconds: options.leeway.unwrap_or(defaults.leeway_seconds),
-            require_at_jwt: options.require_at_jwt,
-            required_claims: options.required_claims,
+            issuers: options.required_strings("issuer")?,
+            audiences: options.required_strings("audience")?,
+            algorithms,
+            leeway_seconds: options
+                .whole_number("leeway")?
+                .map_or(defaults.leeway_seconds, |n| u32::try_from(n).unwrap_or(u32::MAX)),
+            require_at_jwt: options.boolean("requireAtJwt")?.unwrap_or(false),
+            required_claims: options.strings("requiredClaims")?.unwrap_or_default(),
             scope_claims: options
-                .scope_claims
+                .strings("scopeClaims")?
                 .unwrap_or_else(|| DEFAULT_SCOPE_CLAIMS.map(str::to_owned).to_vec()),
             ..defaults
         };
-        let keys = match (options.jwks, options.jwks_uri) {
+        let keys = match (options.get("jwks"), options.string("jwksUri")?) {
             (Some(jwks), None) => {
-                let text = match jwks {
-                    Value::String(text) => text,
-                    other => other.to_string(),
+                let text = match jwks.as_string() {
+                    Some(text) => text,
+                    None => json_text(&jwks)?,
                 };
                 let keys =
                     JwkSet::parse(text.as_bytes()).map_err(|err| type_error(&format!("jwks: {err}")))?;
@@ -208,9 +177,9 @@ impl Verifier {
                 HttpUrl::parse(&uri).map_err(|err| type_error(&format!("jwksUri {err}")))?;
                 let base = KeyCacheSettings::default();
                 let settings = KeyCacheSettings {
-                    max_age: options.max_age_seconds.unwrap_or(base.max_age),
-                    cooldown: options.cooldown_seconds.unwrap_or(base.cooldown),
-                    max_stale: options.max_stale_seconds.unwrap_or(base.max_stale),
+                    max_age: options.whole_number("maxAgeSeconds")?.unwrap_or(base.max_age),
+                    cooldown: options.whole_number("cooldownSeconds")?.unwrap_or(base.cooldown),
+                    max_stale: options.whole_number("maxStaleSeconds")?.unwrap_or(base.max_stale),
                 };
                 Keys::Remote {
                     uri,
@@ -227,10 +196,21 @@ impl Verifier {
     /// principal; rejects with a `VerifyError`. `now` (Unix seconds) is for
     /// tests and replays; it defaults to the current time.
     #[wasm_bindgen(unchecked_return_type = "Promise<Principal>")]
-    pub fn verify(&self, token: String, now: Option<f64>) -> Promise {
-        let inner = Rc::clone(&self.inner);
+    pub fn verify(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
+        now: Option<f64>,
+    ) -> Promise {
+        let Some(token) = token.as_string() else {
+            return Promise::reject(&type_error("verify: token must be a string"));
+        };
         #[allow(clippy::cast_possible_truncation)]
-        let now = now.map_or_else(now_seconds, |now| now.floor() as i64);
+        let now = match now {
+            None => now_seconds(),
+            Some(now) if now.is_finite() => now.floor() as i64,
+            Some(_) => return Promise::reject(&type_error("verify: now must be a number of seconds")),
+        };
+        let inner = Rc::clone(&self.inner);
         future_to_promise(async move { inner.verify(&token, now).await.map_err(|err| verify_error(&err)) })
     }
 }
@@ -246,7 +226,7 @@ impl Inner {
             },
             other => other?,
         };
-        to_js(&principal_json(&principal)).map_err(|_| AuthError::KeysUnavailable)
+        principal_js(&principal).map_err(|_| AuthError::KeysUnavailable)
     }
 
     async fn keys_now(self: &Rc<Self>, now: i64) -> Option<Arc<JwkSet>> {
@@ -308,6 +288,17 @@ async fn fetch_text(uri: &str) -> Result<(String, Option<String>), JsValue> {
     let global = js_sys::global();
     let fetch: Function = Reflect::get(&global, &"fetch".into())?.dyn_into()?;
     let init = Object::new();
+    // Our key cache decides freshness; a browser's HTTP cache would answer the
+    // refetch after a key rotation with the old set. (Workers' fetch has no
+    // such cache, and older compatibility dates reject the option.)
+    let in_workers = Reflect::get(&global, &"navigator".into())
+        .and_then(|navigator| Reflect::get(&navigator, &"userAgent".into()))
+        .ok()
+        .and_then(|agent| agent.as_string())
+        .is_some_and(|agent| agent.starts_with("Cloudflare-Workers"));
+    if !in_workers {
+        Reflect::set(&init, &"cache".into(), &"no-store".into())?;
+    }
     let abort_signal = Reflect::get(&global, &"AbortSignal".into())?;
     if let Ok(timeout) = Reflect::get(&abort_signal, &"timeout".into()).and_then(|f| f.dyn_into::<Function>())
     {
@@ -336,9 +327,10 @@ async fn fetch_text(uri: &str) -> Result<(String, Option<String>), JsValue> {
 #[wasm_bindgen]
 pub fn grants(
     #[wasm_bindgen(unchecked_param_type = "string[] | string")] scopes: JsValue,
-    required: &str,
+    #[wasm_bindgen(unchecked_param_type = "string")] required: JsValue,
 ) -> Result<bool, JsValue> {
-    Ok(scope_set(&scopes)?.grants(required))
+    let required = string_argument(&required, "grants: required")?;
+    Ok(scope_set(&scopes)?.grants(&required))
 }
 
 /// The scopes a `tools/call` of `name` requires under a `TOOL_SCOPES` policy
@@ -346,11 +338,12 @@ pub fn grants(
 #[wasm_bindgen(js_name = requiredScopesForTool, unchecked_return_type = "string[] | null")]
 pub fn required_scopes_for_tool(
     #[wasm_bindgen(unchecked_param_type = "Record<string, string | string[]> | string")] policy: JsValue,
-    name: &str,
+    #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
 ) -> Result<JsValue, JsValue> {
+    let name = string_argument(&name, "requiredScopesForTool: name")?;
     let text = policy.as_string().map_or_else(|| json_text(&policy), Ok)?;
     let policy = ToolScopes::parse(&text).map_err(|err| type_error(&format!("tool policy {err}")))?;
-    to_js(&json!(policy.required_for(name)))
+    Ok(policy.required_for(&name).map_or(JsValue::NULL, string_array))
 }
 
 /// The `WWW-Authenticate` value for a failure (RFC 6750 §3, RFC 9728 §5.1);
@@ -359,35 +352,29 @@ pub fn required_scopes_for_tool(
 pub fn challenge(
     #[wasm_bindgen(unchecked_param_type = "ChallengeOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Options {
-        resource_metadata: String,
-        #[serde(default)]
-        error: Option<Reason>,
-        #[serde(default)]
-        required: Option<Vec<String>>,
-        #[serde(default)]
-        granted: Vec<String>,
-        #[serde(default)]
-        scopes_supported: Vec<String>,
-    }
-    #[derive(Deserialize)]
-    struct Reason {
-        reason: String,
-    }
-    let options: Options =
-        from_js(&options).map_err(|err| type_error(&format!("challenge options: {err}")))?;
-    let err = match (options.required, options.error) {
+    let options = Fields::new(&options, "challenge options", &CHALLENGE_OPTIONS)?;
+    let resource_metadata = options
+        .string("resourceMetadata")?
+        .ok_or_else(|| type_error("challenge options: resourceMetadata is required"))?;
+    let reason = match options.get("error") {
+        None => None,
+        Some(error) => Some(
+            Reflect::get(&error, &"reason".into())?
+                .as_string()
+                .ok_or_else(|| type_error("challenge options: error.reason must be a string"))?,
+        ),
+    };
+    let err = match (options.strings("required")?, reason) {
         (Some(required), _) => AuthError::InsufficientScope { required },
         (None, None) => AuthError::MissingToken,
-        (None, Some(Reason { reason })) => AuthError::from_reason(&reason)
-            .ok_or_else(|| type_error(&format!("challenge: unknown reason {reason:?}")))?,
+        (None, Some(reason)) => AuthError::from_reason(&reason)
+            .ok_or_else(|| type_error(&format!("challenge: unknown reason {reason}")))?,
     };
-    let granted = ScopeSet::new(&options.granted);
+    let granted = ScopeSet::new(options.strings("granted")?.unwrap_or_default());
+    let scopes_supported = options.strings("scopesSupported")?.unwrap_or_default();
     let context = ChallengeContext {
-        resource_metadata: &options.resource_metadata,
-        default_scopes: &options.scopes_supported,
+        resource_metadata: &resource_metadata,
+        default_scopes: &scopes_supported,
         granted: Some(&granted),
     };
     Ok(render_challenge(&err, &context).map_or(JsValue::NULL, |value| JsValue::from_str(&value)))
@@ -398,32 +385,44 @@ pub fn challenge(
 pub fn protected_resource_metadata(
     #[wasm_bindgen(unchecked_param_type = "MetadataOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase", deny_unknown_fields)]
-    struct Options {
-        resource: String,
-        authorization_servers: Vec<String>,
-        #[serde(default)]
-        scopes_supported: Vec<String>,
-        #[serde(default)]
-        resource_name: Option<String>,
-    }
-    let options: Options =
-        from_js(&options).map_err(|err| type_error(&format!("metadata options: {err}")))?;
-    let resource = HttpUrl::parse(&options.resource).map_err(|err| type_error(&format!("resource {err}")))?;
+    let options = Fields::new(&options, "metadata options", &METADATA_OPTIONS)?;
+    let resource =
+        options.string("resource")?.ok_or_else(|| type_error("metadata options: resource is required"))?;
+    let resource = HttpUrl::parse(&resource).map_err(|err| type_error(&format!("resource {err}")))?;
     let document = ProtectedResourceMetadata::new(
         &resource,
-        options.authorization_servers,
-        options.scopes_supported,
-        options.resource_name,
+        options.required_strings("authorizationServers")?,
+        options.strings("scopesSupported")?.unwrap_or_default(),
+        options.string("resourceName")?,
     );
-    to_js(&serde_json::to_value(document).map_err(|_| JsValue::from_str("metadata"))?)
+    let object = Object::new();
+    Reflect::set(&object, &"resource".into(), &document.resource.as_str().into())?;
+    Reflect::set(&object, &"authorization_servers".into(), &string_array(&document.authorization_servers))?;
+    if !document.scopes_supported.is_empty() {
+        Reflect::set(&object, &"scopes_supported".into(), &string_array(&document.scopes_supported))?;
+    }
+    Reflect::set(
+        &object,
+        &"bearer_methods_supported".into(),
+        &string_array(document.bearer_methods_supported),
+    )?;
+    if let Some(name) = &document.resource_name {
+        Reflect::set(&object, &"resource_name".into(), &name.as_str().into())?;
+    }
+    Ok(object.into())
 }
 
 /// The token of an `Authorization` header value; throws a `VerifyError`
 /// (`unauthorized` when absent, `invalid_request` when malformed).
 #[wasm_bindgen(js_name = extractBearer)]
-pub fn extract_bearer_js(header: Option<String>) -> Result<String, JsValue> {
+pub fn extract_bearer_js(
+    #[wasm_bindgen(unchecked_param_type = "string | null | undefined")] header: JsValue,
+) -> Result<String, JsValue> {
+    let header = match header.as_string() {
+        Some(header) => Some(header),
+        None if header.is_undefined() || header.is_null() => None,
+        None => return Err(type_error("extractBearer: header must be a string")),
+    };
     extract_bearer(header.as_deref()).map(str::to_owned).map_err(|err| verify_error(&err))
 }
 
@@ -437,11 +436,13 @@ pub fn create_code_verifier() -> Result<String, JsValue> {
 
 /// The S256 code challenge for a verifier (RFC 7636 §4.2).
 #[wasm_bindgen(js_name = codeChallengeS256)]
-pub fn code_challenge_s256(verifier: &str) -> Result<String, JsValue> {
-    if !pkce::is_code_verifier(verifier) {
-        return Err(type_error("not a code verifier (43-128 unreserved characters)"));
+pub fn code_challenge_s256(
+    #[wasm_bindgen(unchecked_param_type = "string")] verifier: JsValue,
+) -> Result<String, JsValue> {
+    match verifier.as_string() {
+        Some(verifier) if pkce::is_code_verifier(&verifier) => Ok(pkce::s256_challenge(&verifier)),
+        _ => Err(type_error("not a code verifier (43-128 unreserved characters)")),
     }
-    Ok(pkce::s256_challenge(verifier))
 }
 
 /// A new `state` value: 128 random bits, base64url.
@@ -452,24 +453,31 @@ pub fn create_state() -> Result<String, JsValue> {
     Ok(pkce::state(&random))
 }
 
-fn principal_json(principal: &Principal) -> Value {
-    json!({
-        "iss": principal.issuer,
-        "sub": principal.subject,
-        "clientId": principal.client_id,
-        "scopes": principal.scopes.iter().collect::<Vec<_>>(),
-        "exp": principal.expires_at,
-        "claims": principal.claims,
-    })
+fn principal_js(principal: &Principal) -> Result<JsValue, JsValue> {
+    let object = Object::new();
+    let optional = |value: &Option<String>| value.as_deref().map_or(JsValue::NULL, JsValue::from_str);
+    Reflect::set(&object, &"iss".into(), &principal.issuer.as_str().into())?;
+    Reflect::set(&object, &"sub".into(), &optional(&principal.subject))?;
+    Reflect::set(&object, &"clientId".into(), &optional(&principal.client_id))?;
+    Reflect::set(&object, &"scopes".into(), &string_array(principal.scopes.iter()))?;
+    #[allow(clippy::cast_precision_loss)]
+    let exp = principal.expires_at as f64;
+    Reflect::set(&object, &"exp".into(), &exp.into())?;
+    Reflect::set(&object, &"claims".into(), &to_js(&Value::Object(principal.claims.clone()))?)?;
+    Ok(object.into())
+}
+
+fn string_array<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> JsValue {
+    items.into_iter().map(|item| JsValue::from_str(item.as_ref())).collect::<Array>().into()
 }
 
 fn scope_set(scopes: &JsValue) -> Result<ScopeSet, JsValue> {
     if let Some(text) = scopes.as_string() {
         return Ok(ScopeSet::parse(&text));
     }
-    let list: Vec<String> =
-        from_js(scopes).map_err(|_| type_error("scopes must be a string or an array of strings"))?;
-    Ok(ScopeSet::new(list))
+    Ok(ScopeSet::new(
+        string_list(scopes).ok_or_else(|| type_error("scopes must be a string or an array of strings"))?,
+    ))
 }
 
 /// A `VerifyError`: an `Error` with `code`, `status` and `reason`.
@@ -491,9 +499,107 @@ fn json_text(value: &JsValue) -> Result<String, JsValue> {
     JSON::stringify(value)?.as_string().ok_or_else(|| type_error("value is not JSON-serializable"))
 }
 
-fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result<T, String> {
-    let text = json_text(value).map_err(|_| "not JSON-serializable".to_owned())?;
-    serde_json::from_str(&text).map_err(|err| err.to_string())
+/// The option names each entry point accepts; anything else is a TypeError,
+/// so a misspelt option cannot silently fall back to a default.
+const VERIFIER_OPTIONS: [&str; 12] = [
+    "issuer",
+    "audience",
+    "algorithms",
+    "leeway",
+    "requireAtJwt",
+    "scopeClaims",
+    "requiredClaims",
+    "jwks",
+    "jwksUri",
+    "maxAgeSeconds",
+    "cooldownSeconds",
+    "maxStaleSeconds",
+];
+const CHALLENGE_OPTIONS: [&str; 5] = ["resourceMetadata", "error", "required", "granted", "scopesSupported"];
+const METADATA_OPTIONS: [&str; 4] = ["resource", "authorizationServers", "scopesSupported", "resourceName"];
+
+/// Typed reads of an options object's fields.
+struct Fields<'a> {
+    object: &'a JsValue,
+    what: &'static str,
+}
+
+impl<'a> Fields<'a> {
+    fn new(object: &'a JsValue, what: &'static str, allowed: &[&str]) -> Result<Self, JsValue> {
+        if !object.is_object() {
+            return Err(type_error(&format!("{what} must be an object")));
+        }
+        for key in Object::keys(&Object::from(object.clone())).iter() {
+            let key = key.as_string().unwrap_or_default();
+            if !allowed.contains(&key.as_str()) {
+                return Err(type_error(&format!("{what}: unknown option {key}")));
+            }
+        }
+        Ok(Self { object, what })
+    }
+
+    /// The field, unless absent, `undefined` or `null`.
+    fn get(&self, key: &str) -> Option<JsValue> {
+        Reflect::get(self.object, &JsValue::from_str(key))
+            .ok()
+            .filter(|value| !value.is_undefined() && !value.is_null())
+    }
+
+    fn string(&self, key: &str) -> Result<Option<String>, JsValue> {
+        self.get(key).map(|value| value.as_string().ok_or_else(|| self.wrong(key, "a string"))).transpose()
+    }
+
+    /// A string or an array of strings.
+    fn strings(&self, key: &str) -> Result<Option<Vec<String>>, JsValue> {
+        self.get(key)
+            .map(|value| {
+                string_list(&value).ok_or_else(|| self.wrong(key, "a string or an array of strings"))
+            })
+            .transpose()
+    }
+
+    /// At least one string, none empty.
+    fn required_strings(&self, key: &str) -> Result<Vec<String>, JsValue> {
+        self.strings(key)?
+            .filter(|list| !list.is_empty() && list.iter().all(|item| !item.is_empty()))
+            .ok_or_else(|| self.wrong(key, "a non-empty string or array of non-empty strings"))
+    }
+
+    fn boolean(&self, key: &str) -> Result<Option<bool>, JsValue> {
+        self.get(key).map(|value| value.as_bool().ok_or_else(|| self.wrong(key, "a boolean"))).transpose()
+    }
+
+    fn whole_number(&self, key: &str) -> Result<Option<i64>, JsValue> {
+        self.get(key)
+            .map(|value| {
+                #[allow(clippy::cast_possible_truncation)]
+                value
+                    .as_f64()
+                    .filter(|n| n.fract() == 0.0 && (0.0..=9.0e15).contains(n))
+                    .map(|n| n as i64)
+                    .ok_or_else(|| self.wrong(key, "a whole number of seconds"))
+            })
+            .transpose()
+    }
+
+    fn wrong(&self, key: &str, expected: &str) -> JsValue {
+        type_error(&format!("{}: {key} must be {expected}", self.what))
+    }
+}
+
+fn string_argument(value: &JsValue, what: &str) -> Result<String, JsValue> {
+    value.as_string().ok_or_else(|| type_error(&format!("{what} must be a string")))
+}
+
+/// A string (one item) or an array of strings.
+fn string_list(value: &JsValue) -> Option<Vec<String>> {
+    if let Some(text) = value.as_string() {
+        return Some(vec![text]);
+    }
+    if !Array::is_array(value) {
+        return None;
+    }
+    Array::from(value).iter().map(|item| item.as_string()).collect()
 }
 
 /// serde_json value → JS value, built directly (no JSON text in between, which
