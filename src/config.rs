@@ -133,7 +133,7 @@ impl GatewayConfig {
         for origin in &allowed_origins {
             if HttpUrl::parse(origin).map_or(true, |url| url.as_str() != url.origin()) {
                 problems.push(format!(
-                    "ALLOWED_ORIGINS entry {origin:?} is not an origin like https://app.example.com"
+                    "ALLOWED_ORIGINS entry '{origin}' is not an origin like https://app.example.com"
                 ));
             }
         }

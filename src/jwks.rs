@@ -8,8 +8,10 @@
 //! Ed25519, and a JWK `alg` that is not a supported signature algorithm for
 //! that key.
 
+use std::borrow::Cow;
 use std::fmt;
 
+use base64ct::{Base64UrlUnpadded, Encoding};
 use jwt_compact::alg::{Ed25519, Es256, RsaPublicKey};
 use jwt_compact::jwk::JsonWebKey;
 use serde::Deserialize;
@@ -156,26 +158,84 @@ impl Jwk {
     }
 }
 
-/// The members we read besides the key material itself.
-#[derive(Deserialize)]
-struct Members {
-    kty: String,
-    #[serde(default)]
+/// The JWK members we read (RFC 7517 §4, RFC 7518 §6). The key material is
+/// decoded here and handed to jwt-compact's `jwk` module as a `JsonWebKey`;
+/// reading the few members by hand spares the wasm builds the generic serde
+/// machinery a derived or internally tagged impl would bring.
+struct Members<'v> {
+    kty: &'v str,
     kid: Option<String>,
-    #[serde(default, rename = "use")]
     key_use: Option<String>,
-    #[serde(default)]
     key_ops: Option<Vec<String>>,
-    #[serde(default)]
-    alg: Option<String>,
+    alg: Option<&'v str>,
+    crv: Option<&'v str>,
+    n: Option<&'v str>,
+    e: Option<&'v str>,
+    x: Option<&'v str>,
+    y: Option<&'v str>,
+}
+
+impl<'v> Members<'v> {
+    /// Reads the members; a present member of the wrong JSON type is an error.
+    fn read(object: &'v serde_json::Map<String, serde_json::Value>) -> Result<Self, SkipReason> {
+        let text = |name: &str| match object.get(name) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::String(value)) => Ok(Some(value.as_str())),
+            Some(_) => Err(SkipReason::BadMembers),
+        };
+        let key_ops = match object.get("key_ops") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::Array(ops)) => Some(
+                ops.iter()
+                    .map(|op| op.as_str().map(str::to_owned))
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or(SkipReason::BadMembers)?,
+            ),
+            Some(_) => return Err(SkipReason::BadMembers),
+        };
+        Ok(Self {
+            kty: text("kty")?.ok_or(SkipReason::BadMembers)?,
+            kid: text("kid")?.map(str::to_owned),
+            key_use: text("use")?.map(str::to_owned),
+            key_ops,
+            alg: text("alg")?,
+            crv: text("crv")?,
+            n: text("n")?,
+            e: text("e")?,
+            x: text("x")?,
+            y: text("y")?,
+        })
+    }
+}
+
+impl Members<'_> {
+    fn json_web_key(&self, family: KeyFamily) -> Result<JsonWebKey<'_>, SkipReason> {
+        let bytes = |member: Option<&str>| {
+            let text = member.ok_or(SkipReason::BadMembers)?;
+            Base64UrlUnpadded::decode_vec(text).map(Cow::Owned).map_err(|_| SkipReason::BadMembers)
+        };
+        let curve = || self.crv.map(Cow::Borrowed).ok_or(SkipReason::BadMembers);
+        Ok(match family {
+            KeyFamily::Rsa => JsonWebKey::Rsa {
+                modulus: bytes(self.n)?,
+                public_exponent: bytes(self.e)?,
+                private_parts: None,
+            },
+            KeyFamily::P256 => JsonWebKey::EllipticCurve {
+                curve: curve()?,
+                x: bytes(self.x)?,
+                y: bytes(self.y)?,
+                secret: None,
+            },
+            KeyFamily::Ed25519 => JsonWebKey::KeyPair { curve: curve()?, x: bytes(self.x)?, secret: None },
+        })
+    }
 }
 
 fn parse_key(value: &serde_json::Value) -> Result<Jwk, SkipReason> {
-    if !value.is_object() {
-        return Err(SkipReason::NotAnObject);
-    }
-    let members = Members::deserialize(value).map_err(|_| SkipReason::BadMembers)?;
-    let family = match members.kty.as_str() {
+    let object = value.as_object().ok_or(SkipReason::NotAnObject)?;
+    let members = Members::read(object)?;
+    let family = match members.kty {
         "RSA" => KeyFamily::Rsa,
         "EC" => KeyFamily::P256,
         "OKP" => KeyFamily::Ed25519,
@@ -188,7 +248,7 @@ fn parse_key(value: &serde_json::Value) -> Result<Jwk, SkipReason> {
     if members.key_ops.as_ref().is_some_and(|ops| !ops.iter().any(|op| op == "verify")) {
         return Err(SkipReason::NoVerifyOperation);
     }
-    let alg = match members.alg.as_deref() {
+    let alg = match members.alg {
         None => None,
         Some(name) => {
             let alg: Algorithm = name.parse().map_err(|_| SkipReason::UnsupportedAlgorithm)?;
@@ -198,8 +258,7 @@ fn parse_key(value: &serde_json::Value) -> Result<Jwk, SkipReason> {
             Some(alg)
         }
     };
-    let jwk = JsonWebKey::deserialize(value).map_err(|_| SkipReason::BadMembers)?;
-    let key = public_key(&jwk)?;
+    let key = public_key(&members.json_web_key(family)?)?;
     Ok(Jwk { kid: members.kid, alg, key_use: members.key_use, key_ops: members.key_ops, key })
 }
 

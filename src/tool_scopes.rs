@@ -37,13 +37,13 @@ impl ToolScopes {
                     .into_iter()
                     .map(|item| match item {
                         Value::String(scope) => Ok(scope),
-                        _ => Err(format!("scopes for tool {tool:?} must be strings")),
+                        _ => Err(format!("scopes for tool '{tool}' must be strings")),
                     })
                     .collect::<Result<Vec<_>, _>>()?,
-                _ => return Err(format!("the rule for tool {tool:?} must be a scope or an array of scopes")),
+                _ => return Err(format!("the rule for tool '{tool}' must be a scope or an array of scopes")),
             };
             if let Some(bad) = scopes.iter().find(|scope| ScopeSet::parse(scope).len() != 1) {
-                return Err(format!("{bad:?} (tool {tool:?}) is not a single valid scope token"));
+                return Err(format!("'{bad}' (tool '{tool}') is not a single valid scope token"));
             }
             if tool == "*" {
                 policy.default = Some(scopes);
