@@ -104,6 +104,28 @@ pub enum TokenError {
 }
 
 impl TokenError {
+    /// One value of each variant (claim names are placeholders).
+    fn every_kind() -> [TokenError; 16] {
+        [
+            Self::TooLong,
+            Self::Malformed,
+            Self::MalformedClaims,
+            Self::AlgorithmNotAllowed,
+            Self::UnsupportedCritical,
+            Self::UnknownKeyId,
+            Self::NoKeyForAlgorithm,
+            Self::BadSignature,
+            Self::WrongType,
+            Self::MissingClaim("claim"),
+            Self::MissingRequiredClaim(String::new()),
+            Self::Expired,
+            Self::NotYetValid,
+            Self::IssuedInFuture,
+            Self::WrongIssuer,
+            Self::WrongAudience,
+        ]
+    }
+
     /// A stable, detailed reason code for logs and metrics.
     pub const fn reason(&self) -> &'static str {
         match self {
@@ -211,23 +233,6 @@ impl AuthError {
     /// Claim-specific reasons come back with a placeholder claim name, which
     /// no wire text shows.
     pub fn from_reason(reason: &str) -> Option<Self> {
-        let token_errors = [
-            TokenError::TooLong,
-            TokenError::Malformed,
-            TokenError::MalformedClaims,
-            TokenError::AlgorithmNotAllowed,
-            TokenError::UnsupportedCritical,
-            TokenError::UnknownKeyId,
-            TokenError::NoKeyForAlgorithm,
-            TokenError::BadSignature,
-            TokenError::WrongType,
-            TokenError::MissingClaim("claim"),
-            TokenError::Expired,
-            TokenError::NotYetValid,
-            TokenError::IssuedInFuture,
-            TokenError::WrongIssuer,
-            TokenError::WrongAudience,
-        ];
         let others = [
             Self::MissingToken,
             Self::InvalidRequest(RequestError::MalformedAuthorization),
@@ -237,7 +242,11 @@ impl AuthError {
             Self::ToolDenied,
             Self::KeysUnavailable,
         ];
-        token_errors.into_iter().map(Self::InvalidToken).chain(others).find(|err| err.reason() == reason)
+        TokenError::every_kind()
+            .into_iter()
+            .map(Self::InvalidToken)
+            .chain(others)
+            .find(|err| err.reason() == reason)
     }
 }
 
@@ -303,25 +312,7 @@ mod tests {
     #[test]
     fn descriptions_are_safe_header_values() {
         // RFC 6750 §3: error_description is %x20-21 / %x23-5B / %x5D-7E (no `"` or `\`).
-        let all = [
-            TokenError::TooLong,
-            TokenError::Malformed,
-            TokenError::MalformedClaims,
-            TokenError::AlgorithmNotAllowed,
-            TokenError::UnsupportedCritical,
-            TokenError::UnknownKeyId,
-            TokenError::NoKeyForAlgorithm,
-            TokenError::BadSignature,
-            TokenError::WrongType,
-            TokenError::MissingClaim("exp"),
-            TokenError::MissingRequiredClaim("tenant".into()),
-            TokenError::Expired,
-            TokenError::NotYetValid,
-            TokenError::IssuedInFuture,
-            TokenError::WrongIssuer,
-            TokenError::WrongAudience,
-        ];
-        for err in all {
+        for err in TokenError::every_kind() {
             let text = AuthError::from(err).description();
             assert!(!text.is_empty());
             assert!(text.bytes().all(|b| (0x20..=0x7e).contains(&b) && b != b'"' && b != b'\\'));

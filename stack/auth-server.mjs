@@ -298,6 +298,21 @@ export async function startAuthServer({
     clients,
     get jwksRequests() { return jwksRequests; },
     setJwksAvailable(available) { jwksAvailable = Boolean(available); },
+    /** A client-credentials access token for a pre-registered client (tests and demos). */
+    async clientCredentialsToken(clientId = 'demo-m2m', scope = scopes.join(' '), forResource = resource) {
+      const client = clients[clientId];
+      const response = await fetch(`${issuer}/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
+        },
+        body: new URLSearchParams({ grant_type: 'client_credentials', scope, resource: forResource }),
+      });
+      const body = await response.json();
+      if (!response.ok) throw new Error(`token request failed: ${response.status} ${JSON.stringify(body)}`);
+      return body.access_token;
+    },
     async rotateKeys({ keepOld = true } = {}) {
       const key = await newSigningKey(alg);
       keys = keepOld ? [key, ...keys] : [key];

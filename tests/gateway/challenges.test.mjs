@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { SignJWT, decodeProtectedHeader, generateKeyPair } from 'jose';
-import { freePort, startGateway, startStack } from './harness.mjs';
+import { freePort, startGateway, startStack, messages } from './harness.mjs';
 
 const ACCEPT = 'application/json, text/event-stream';
 const PROTOCOL_VERSION = '2025-06-18';
@@ -35,18 +35,6 @@ function post(stack, { token, body, headers = {}, session, url = stack.resource,
     h['mcp-protocol-version'] = session.protocolVersion;
   }
   return fetch(url, { method: 'POST', headers: h, body: typeof body === 'string' ? body : JSON.stringify(body) });
-}
-
-/** Every JSON-RPC message of a response, whether JSON or SSE. */
-async function messages(response) {
-  const text = await response.text();
-  if ((response.headers.get('content-type') ?? '').includes('text/event-stream')) {
-    return text
-      .split(/\r?\n/)
-      .filter((line) => line.startsWith('data:'))
-      .map((line) => JSON.parse(line.slice(5)));
-  }
-  return text ? [].concat(JSON.parse(text)) : [];
 }
 
 /** Opens an MCP session through the gateway: initialize + notifications/initialized. */

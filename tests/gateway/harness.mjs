@@ -76,20 +76,7 @@ export async function startStack({ vars = {}, origin: originOptions = {}, auth: 
     base,
     resource,
     /** A client-credentials access token for a demo client. */
-    async token(clientId = 'demo-m2m', scope = 'todo:read todo:write todo:admin') {
-      const client = auth.clients[clientId];
-      const response = await fetch(`${auth.issuer}/token`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
-        },
-        body: new URLSearchParams({ grant_type: 'client_credentials', scope, resource }),
-      });
-      const body = await response.json();
-      if (!response.ok) throw new Error(`token request failed: ${response.status} ${JSON.stringify(body)}`);
-      return body.access_token;
-    },
+    token: (clientId = 'demo-m2m', scope = 'todo:read todo:write todo:admin') => auth.clientCredentialsToken(clientId, scope),
     async close() {
       await gateway.close();
       await origin.close();
@@ -98,3 +85,16 @@ export async function startStack({ vars = {}, origin: originOptions = {}, auth: 
   };
   return stack;
 }
+
+/** Every JSON-RPC message of a response, whether JSON or SSE. */
+export async function messages(response) {
+  const text = await response.text();
+  if ((response.headers.get('content-type') ?? '').includes('text/event-stream')) {
+    return text
+      .split(/\r?\n/)
+      .filter((line) => line.startsWith('data:'))
+      .map((line) => JSON.parse(line.slice(5)));
+  }
+  return text ? [].concat(JSON.parse(text)) : [];
+}
+

@@ -65,20 +65,8 @@ function assertKeysUnavailable(r) {
 }
 
 /** A client-credentials token straight from the AS (for stacks built without startStack). */
-async function tokenFrom(auth, resource, clientId = 'demo-m2m', scope = 'todo:read todo:write todo:admin') {
-  const client = auth.clients[clientId];
-  const response = await fetch(`${auth.issuer}/token`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
-    },
-    body: new URLSearchParams({ grant_type: 'client_credentials', scope, resource }),
-  });
-  const body = await response.json();
-  assert.equal(response.status, 200, JSON.stringify(body));
-  return body.access_token;
-}
+const tokenFrom = (auth, resource, clientId = 'demo-m2m', scope = 'todo:read todo:write todo:admin') =>
+  auth.clientCredentialsToken(clientId, scope, resource);
 
 /** The harness's Miniflare options, plus a persisted Cache API directory. */
 async function startPersistentGateway({ port, vars, cachePersist }) {

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { decodeJwt } from 'jose';
-import { TOOL_SCOPES, freePort, startGateway, startStack } from './harness.mjs';
+import { TOOL_SCOPES, freePort, startGateway, startStack, messages } from './harness.mjs';
 
 const ACCEPT = 'application/json, text/event-stream';
 const PROTOCOL_VERSION = '2025-06-18';
@@ -37,18 +37,6 @@ function mcpHeaders({ token, session, extra = {} } = {}) {
 
 function post(url, { token, session, body, headers }) {
   return fetch(url, { method: 'POST', headers: mcpHeaders({ token, session, extra: headers }), body: JSON.stringify(body) });
-}
-
-/** Every JSON-RPC message of a response, whether JSON or SSE. */
-async function messages(response) {
-  const text = await response.text();
-  if ((response.headers.get('content-type') ?? '').includes('text/event-stream')) {
-    return text
-      .split(/\r?\n/)
-      .filter((line) => line.startsWith('data:'))
-      .map((line) => JSON.parse(line.slice(5)));
-  }
-  return text ? [].concat(JSON.parse(text)) : [];
 }
 
 /** initialize + notifications/initialized through the gateway. */

@@ -102,20 +102,7 @@ async function waitForChromium() {
 }
 
 /** A client-credentials access token from the demo authorization server. */
-async function clientCredentialsToken(auth, clientId, scope) {
-  const client = auth.clients[clientId];
-  const response = await fetch(`${auth.issuer}/token`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
-    },
-    body: new URLSearchParams({ grant_type: 'client_credentials', scope, resource: auth.resource }),
-  });
-  const body = await response.json();
-  assert.equal(response.status, 200, `token request failed: ${JSON.stringify(body)}`);
-  return body.access_token;
-}
+const clientCredentialsToken = (auth, clientId, scope) => auth.clientCredentialsToken(clientId, scope);
 
 // Runs in the page: verify and return the principal, or the error's fields.
 async function verifyInPage({ options, token, now }) {

@@ -28,20 +28,7 @@ async function freePort() {
 }
 
 /** A client-credentials access token from the demo authorization server. */
-async function token(clientId, scope) {
-  const client = auth.clients[clientId];
-  const response = await fetch(`${auth.issuer}/token`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
-    },
-    body: new URLSearchParams({ grant_type: 'client_credentials', scope, resource }),
-  });
-  const body = await response.json();
-  assert.equal(response.status, 200, `token request failed: ${JSON.stringify(body)}`);
-  return body.access_token;
-}
+const token = (clientId, scope) => auth.clientCredentialsToken(clientId, scope, resource);
 
 /** whoami through the SDK Client, with `Authorization: Bearer <accessToken>`. */
 async function whoami(accessToken) {

@@ -23,21 +23,7 @@ after(async () => {
 });
 
 /** A client-credentials access token for demo-m2m. */
-async function clientCredentialsToken(scope = 'todo:read todo:write') {
-  const client = auth.clients['demo-m2m'];
-  assert.equal(client.client_secret, 'demo-m2m-secret');
-  const response = await fetch(`${auth.issuer}/token`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
-    },
-    body: new URLSearchParams({ grant_type: 'client_credentials', scope, resource: RESOURCE }),
-  });
-  const body = await response.json();
-  assert.equal(response.status, 200, `token request: ${JSON.stringify(body)}`);
-  return body.access_token;
-}
+const clientCredentialsToken = (scope = 'todo:read todo:write') => auth.clientCredentialsToken('demo-m2m', scope, RESOURCE);
 
 const newVerifier = (extra = {}) =>
   new Verifier({ issuer: auth.issuer, audience: RESOURCE, jwksUri: auth.jwksUri, cooldownSeconds: 1, ...extra });
