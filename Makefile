@@ -13,7 +13,7 @@ OUT := out
 bootstrap:
 	@bash scripts/bootstrap.sh
 
-dev: bootstrap
+dev: npm
 	node scripts/dev.mjs
 
 # The Worker bundle (build/): worker-build with the pinned tools.
@@ -39,10 +39,13 @@ test: bootstrap
 	@# The gateway in workerd against the real peers.
 	bash scripts/build-worker.sh
 	node --test --test-concurrency=1 tests/gateway/
-	WRANGLER_SEND_METRICS=false node_modules/.bin/wrangler deploy --dry-run --no-bundle --outdir $(OUT)/deploy
 	@# The npm package: the same vectors in Node and Chromium, oidc-provider via jwksUri, npm pack + tsc.
 	bash scripts/build-npm.sh
 	node --test --test-concurrency=1 tests/npm/
+	@# The browser demo (www/) end to end in Chromium: discovery, DCR, PKCE, step-up, client credentials.
+	node --test tests/demo/
+	@# The deployable bundle: Worker plus the www/ demo as static assets.
+	WRANGLER_SEND_METRICS=false node_modules/.bin/wrangler deploy --dry-run --no-bundle --outdir $(OUT)/deploy
 
 # The verifier core alone, on shared vectors.
 example:

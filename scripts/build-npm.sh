@@ -26,5 +26,7 @@ for dir in pkg/web pkg/bundler; do printf '{ "type": "module" }\n' >"$dir/packag
 # projects without the esnext.disposable lib; `free()` stays declared.
 sed -i '/\[Symbol.dispose\](): void;/d' pkg/*/mcp_edge_guard.d.ts
 cp npm/package.json npm/README.md LICENSE pkg/
+# The browser demo (www/) loads the web build from its own origin.
+rm -rf www/pkg && mkdir -p www/pkg && cp pkg/web/mcp_edge_guard.js pkg/web/mcp_edge_guard_bg.wasm www/pkg/
 printf 'npm package in pkg/: wasm %s bytes, %s gzip\n' \
   "$(wc -c <pkg/node/mcp_edge_guard_bg.wasm)" "$(gzip -9 -c pkg/node/mcp_edge_guard_bg.wasm | wc -c)"

@@ -29,6 +29,7 @@ wrangler.stdout.on('data', (chunk) => {
     const m2m = auth.clients['demo-m2m'];
     console.log(`
 mcp-edge-guard local stack is up:
+  browser demo (PKCE flow) ${GATEWAY}/
   gateway (wrangler dev)   ${RESOURCE}
   authorization server     ${auth.issuer}
   MCP origin (todo server) ${origin.url}

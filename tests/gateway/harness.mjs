@@ -29,8 +29,9 @@ export async function freePort() {
   });
 }
 
-/** Starts the worker alone in workerd with the given vars. */
-export async function startGateway({ port, vars, rateLimit }) {
+/** Starts the worker alone in workerd with the given vars (and, optionally,
+ *  static assets in front of it, as `[assets]` in wrangler.toml does). */
+export async function startGateway({ port, vars, rateLimit, assetsDirectory }) {
   const mf = new Miniflare({
     modules: true,
     scriptPath: resolve(BUILD, 'index.js'),
@@ -39,6 +40,7 @@ export async function startGateway({ port, vars, rateLimit }) {
     compatibilityDate: '2026-04-01',
     bindings: vars,
     ratelimits: rateLimit ? { RATE_LIMITER: { simple: rateLimit } } : undefined,
+    assets: assetsDirectory ? { directory: assetsDirectory, routerConfig: { has_user_worker: true } } : undefined,
     cf: false,
     host: '127.0.0.1',
     port,
@@ -51,7 +53,7 @@ export async function startGateway({ port, vars, rateLimit }) {
  * The whole stack. `vars` override the gateway's; `origin` options go to the
  * MCP origin; `auth` options to the authorization server.
  */
-export async function startStack({ vars = {}, origin: originOptions = {}, auth: authOptions = {}, rateLimit } = {}) {
+export async function startStack({ vars = {}, origin: originOptions = {}, auth: authOptions = {}, rateLimit, assetsDirectory } = {}) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const resource = `${base}/mcp`;
@@ -60,6 +62,7 @@ export async function startStack({ vars = {}, origin: originOptions = {}, auth: 
   const gateway = await startGateway({
     port,
     rateLimit,
+    assetsDirectory,
     vars: {
       RESOURCE: resource,
       ORIGIN_URL: origin.url,
