@@ -12,9 +12,7 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { chromium } from 'playwright-core';
-import { freePort, startGateway, TOOL_SCOPES } from '../gateway/harness.mjs';
-import { startAuthServer } from '../../stack/auth-server.mjs';
-import { startMcpOrigin } from '../../stack/mcp-origin.mjs';
+import { freePort, startStack } from '../gateway/harness.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const WWW = resolve(ROOT, 'www');
@@ -25,7 +23,7 @@ const STORE_KEY = 'mcp-edge-guard-demo';
 let base;
 let auth;
 let origin;
-let gateway;
+let stack;
 let browser;
 let page;
 const pageErrors = [];
@@ -36,21 +34,8 @@ before(async () => {
   // same-origin POSTs), so the port is picked before the gateway starts.
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  const resource = `${base}/mcp`;
-  auth = await startAuthServer({ resource });
-  origin = await startMcpOrigin();
-  gateway = await startGateway({
-    port,
-    assetsDirectory: WWW,
-    vars: {
-      RESOURCE: resource,
-      ORIGIN_URL: origin.url,
-      ISSUER: auth.issuer,
-      TOOL_SCOPES: JSON.stringify(TOOL_SCOPES),
-      RESOURCE_NAME: 'Demo todo MCP server',
-      ALLOWED_ORIGINS: base,
-    },
-  });
+  stack = await startStack({ port, assetsDirectory: WWW, vars: { ALLOWED_ORIGINS: base } });
+  ({ auth, origin } = stack);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
@@ -61,9 +46,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  await gateway?.close();
-  await origin?.close();
-  await auth?.close();
+  await stack?.close();
 });
 
 async function newPage() {

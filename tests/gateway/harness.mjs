@@ -29,9 +29,10 @@ export async function freePort() {
   });
 }
 
-/** Starts the worker alone in workerd with the given vars (and, optionally,
- *  static assets in front of it, as `[assets]` in wrangler.toml does). */
-export async function startGateway({ port, vars, rateLimit, assetsDirectory }) {
+/** Starts the worker alone in workerd with the given vars; optionally static
+ *  assets in front of it (as `[assets]` in wrangler.toml does) and a Cache API
+ *  persisted to a directory (shared by gateways started on it in turn). */
+export async function startGateway({ port, vars, rateLimit, assetsDirectory, cachePersist }) {
   const mf = new Miniflare({
     modules: true,
     scriptPath: resolve(BUILD, 'index.js'),
@@ -41,6 +42,7 @@ export async function startGateway({ port, vars, rateLimit, assetsDirectory }) {
     bindings: vars,
     ratelimits: rateLimit ? { RATE_LIMITER: { simple: rateLimit } } : undefined,
     assets: assetsDirectory ? { directory: assetsDirectory, routerConfig: { has_user_worker: true } } : undefined,
+    ...(cachePersist ? { cachePersist } : {}),
     cf: false,
     host: '127.0.0.1',
     port,
@@ -51,10 +53,11 @@ export async function startGateway({ port, vars, rateLimit, assetsDirectory }) {
 
 /**
  * The whole stack. `vars` override the gateway's; `origin` options go to the
- * MCP origin; `auth` options to the authorization server.
+ * MCP origin; `auth` options to the authorization server; `port` fixes the
+ * gateway's port (when a var must name its own origin).
  */
-export async function startStack({ vars = {}, origin: originOptions = {}, auth: authOptions = {}, rateLimit, assetsDirectory } = {}) {
-  const port = await freePort();
+export async function startStack({ vars = {}, origin: originOptions = {}, auth: authOptions = {}, rateLimit, assetsDirectory, port: fixedPort } = {}) {
+  const port = fixedPort ?? (await freePort());
   const base = `http://127.0.0.1:${port}`;
   const resource = `${base}/mcp`;
   const auth = await startAuthServer({ resource, ...authOptions });

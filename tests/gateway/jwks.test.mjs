@@ -9,15 +9,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Miniflare } from 'miniflare';
 import { SignJWT, decodeProtectedHeader, generateKeyPair } from 'jose';
-import { TOOL_SCOPES, freePort, startStack } from './harness.mjs';
+import { TOOL_SCOPES, freePort, startGateway, startStack } from './harness.mjs';
 import { startAuthServer } from '../../stack/auth-server.mjs';
 import { startMcpOrigin } from '../../stack/mcp-origin.mjs';
 
-const BUILD = resolve(import.meta.dirname, '../../build');
 
 const INITIALIZE = {
   jsonrpc: '2.0',
@@ -68,23 +66,8 @@ function assertKeysUnavailable(r) {
 const tokenFrom = (auth, resource, clientId = 'demo-m2m', scope = 'todo:read todo:write todo:admin') =>
   auth.clientCredentialsToken(clientId, scope, resource);
 
-/** The harness's Miniflare options, plus a persisted Cache API directory. */
-async function startPersistentGateway({ port, vars, cachePersist }) {
-  const mf = new Miniflare({
-    modules: true,
-    scriptPath: resolve(BUILD, 'index.js'),
-    modulesRoot: BUILD,
-    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
-    compatibilityDate: '2026-04-01',
-    bindings: vars,
-    cf: false,
-    host: '127.0.0.1',
-    port,
-    ...(cachePersist ? { cachePersist } : {}),
-  });
-  const url = await mf.ready;
-  return { url: url.href.replace(/\/$/, ''), close: () => mf.dispose() };
-}
+/** A gateway whose Cache API persists to `cachePersist` (shared by gateways started on it in turn). */
+const startPersistentGateway = ({ port, vars, cachePersist }) => startGateway({ port, vars, cachePersist });
 
 test('caching: many valid requests cost one JWKS fetch', async (t) => {
   const stack = await startStack();

@@ -6,26 +6,16 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startAuthServer } from '../../stack/auth-server.mjs';
 import { startExampleServer } from '../../examples/mcp-sdk-server/server.mjs';
+import { freePort } from '../gateway/harness.mjs';
 
 let auth;
 let example;
 let resource;
 
-async function freePort() {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => done(port));
-    });
-  });
-}
 
 /** A client-credentials access token from the demo authorization server. */
 const token = (clientId, scope) => auth.clientCredentialsToken(clientId, scope, resource);
