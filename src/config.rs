@@ -18,22 +18,16 @@ pub struct GatewayConfig {
     pub resource: HttpUrl,
     /// `ORIGIN_URL`: the upstream MCP endpoint.
     pub origin_url: HttpUrl,
-    /// `ISSUER`: trusted issuers; the first is advertised and used for discovery.
-    pub issuers: Vec<String>,
+    /// The verification policy, built once: `ISSUER` (trusted issuers; the
+    /// first is advertised and used for discovery), `AUDIENCE` (default:
+    /// `RESOURCE`), `ALGORITHMS`, `LEEWAY_SECONDS` (60), `REQUIRE_AT_JWT` (false).
+    pub policy: Policy,
     /// `JWKS_URI`: empty means discover it from the first issuer's metadata.
     pub jwks_uri: Option<HttpUrl>,
-    /// `AUDIENCE`: accepted audiences (default: `RESOURCE`).
-    pub audiences: Vec<String>,
-    /// `ALGORITHMS`: the allow-list.
-    pub algorithms: Vec<Algorithm>,
     /// `TOOL_SCOPES`: tool → required scopes. Unset: any valid token may call any tool.
     pub tool_scopes: ToolScopes,
     /// `SCOPES_SUPPORTED`: advertised scopes (default: every scope in `TOOL_SCOPES`).
     pub scopes_supported: Vec<String>,
-    /// `LEEWAY_SECONDS` (60).
-    pub leeway_seconds: u32,
-    /// `REQUIRE_AT_JWT` (false).
-    pub require_at_jwt: bool,
     /// `FORWARD_TOKEN` (false): pass the client's token to the origin.
     pub forward_token: bool,
     /// `ALLOWED_ORIGINS`: browser origins allowed to call (space-separated).
@@ -146,17 +140,21 @@ impl GatewayConfig {
         }
         let audiences =
             var("AUDIENCE").map(|list| words(&list)).unwrap_or_else(|| vec![resource.as_str().to_owned()]);
+        let policy = Policy {
+            issuers,
+            audiences,
+            algorithms,
+            leeway_seconds: u32::try_from(leeway_seconds).unwrap_or(DEFAULT_LEEWAY_SECONDS),
+            require_at_jwt,
+            ..Policy::default()
+        };
         Ok(Self {
             resource,
             origin_url,
-            issuers,
+            policy,
             jwks_uri,
-            audiences,
-            algorithms,
             tool_scopes,
             scopes_supported,
-            leeway_seconds: u32::try_from(leeway_seconds).unwrap_or(DEFAULT_LEEWAY_SECONDS),
-            require_at_jwt,
             forward_token,
             allowed_origins,
             resource_name: var("RESOURCE_NAME"),
@@ -166,23 +164,11 @@ impl GatewayConfig {
         })
     }
 
-    /// The verification policy for this resource.
-    pub fn policy(&self) -> Policy {
-        Policy {
-            issuers: self.issuers.clone(),
-            audiences: self.audiences.clone(),
-            algorithms: self.algorithms.clone(),
-            leeway_seconds: self.leeway_seconds,
-            require_at_jwt: self.require_at_jwt,
-            ..Policy::default()
-        }
-    }
-
     /// The RFC 9728 document; only the first issuer is advertised.
     pub fn metadata(&self) -> ProtectedResourceMetadata {
         ProtectedResourceMetadata::new(
             &self.resource,
-            self.issuers.iter().take(1).cloned().collect(),
+            self.policy.issuers.iter().take(1).cloned().collect(),
             self.scopes_supported.clone(),
             self.resource_name.clone(),
         )
@@ -196,7 +182,7 @@ impl GatewayConfig {
     /// Where to look for the JWKS URI when `JWKS_URI` is unset: RFC 8414 §3.1
     /// (path-inserted) first, then OpenID Connect Discovery 1.0 §4.
     pub fn discovery_urls(&self) -> Vec<String> {
-        let Some(issuer) = self.issuers.first().and_then(|issuer| HttpUrl::parse(issuer).ok()) else {
+        let Some(issuer) = self.policy.issuers.first().and_then(|issuer| HttpUrl::parse(issuer).ok()) else {
             return Vec::new();
         };
         let path = issuer.path().trim_end_matches('/');
@@ -219,7 +205,7 @@ impl fmt::Debug for GatewayConfig {
         f.debug_struct("GatewayConfig")
             .field("resource", &self.resource.as_str())
             .field("origin_url", &self.origin_url.as_str())
-            .field("issuers", &self.issuers)
+            .field("issuers", &self.policy.issuers)
             .field("origin_secret", &self.origin_secret.as_ref().map(|_| "<set>"))
             .finish_non_exhaustive()
     }
@@ -258,10 +244,10 @@ mod tests {
     #[test]
     fn minimal_configuration_gets_the_documented_defaults() {
         let c = config(&MINIMAL).expect("valid");
-        assert_eq!(c.audiences, ["https://mcp.example.com/mcp"]);
-        assert_eq!(c.algorithms, Algorithm::DEFAULT_ALLOWED);
-        assert_eq!(c.leeway_seconds, 60);
-        assert!(!c.require_at_jwt && !c.forward_token);
+        assert_eq!(c.policy.audiences, ["https://mcp.example.com/mcp"]);
+        assert_eq!(c.policy.algorithms, Algorithm::DEFAULT_ALLOWED);
+        assert_eq!(c.policy.leeway_seconds, 60);
+        assert!(!c.policy.require_at_jwt && !c.forward_token);
         assert_eq!(c.key_cache, KeyCacheSettings { max_age: 600, cooldown: 30, max_stale: 86_400 });
         assert_eq!(c.tool_scopes.required_for("anything"), Some(&[][..]));
         assert!(c.scopes_supported.is_empty());
@@ -292,12 +278,12 @@ mod tests {
             ("ORIGIN_SECRET", "s3cret"),
         ]);
         let c = config(&vars).expect("valid");
-        assert_eq!(c.issuers.len(), 2);
+        assert_eq!(c.policy.issuers.len(), 2);
         assert_eq!(c.metadata().authorization_servers, ["https://auth.example.com/tenant"]);
         assert_eq!(c.scopes_supported, ["todo:read", "todo:write"]);
-        assert_eq!(c.algorithms, [Algorithm::Es256, Algorithm::EdDsa]);
-        assert_eq!(c.policy().leeway_seconds, 5);
-        assert!(c.policy().require_at_jwt && c.forward_token);
+        assert_eq!(c.policy.algorithms, [Algorithm::Es256, Algorithm::EdDsa]);
+        assert_eq!(c.policy.leeway_seconds, 5);
+        assert!(c.policy.require_at_jwt && c.forward_token);
         assert!(c.origin_allowed("http://localhost:5173") && !c.origin_allowed("http://evil.example"));
         assert_eq!(c.key_cache.cooldown, 10);
         assert_eq!(

@@ -221,10 +221,9 @@ async fn verify_with_rotation(
     config: &GatewayConfig,
     now: i64,
 ) -> std::result::Result<Principal, AuthError> {
-    let policy = config.policy();
-    match verify(token, &keys, &policy, now) {
+    match verify(token, &keys, &config.policy, now) {
         Err(TokenError::UnknownKeyId) => match keys_after_unknown_kid(gateway, now).await {
-            Some(fresh) => verify(token, &fresh, &policy, now).map_err(AuthError::from),
+            Some(fresh) => verify(token, &fresh, &config.policy, now).map_err(AuthError::from),
             None => Err(TokenError::UnknownKeyId.into()),
         },
         other => other.map_err(AuthError::from),
@@ -264,7 +263,7 @@ async fn health(gateway: &Rc<Gateway>, config: &GatewayConfig) -> Result<Respons
             "status": state,
             "config": "ok",
             "resource": config.resource.as_str(),
-            "issuer": config.issuers.first(),
+            "issuer": config.policy.issuers.first(),
             "jwks_uri": jwks_uri,
             "keys": keys.as_ref().map(|keys| keys.keys().len()),
             "keys_fresh": fresh,

@@ -112,7 +112,7 @@ async fn jwks_uri(gateway: &Gateway) -> Result<String, String> {
         return Ok(uri);
     }
     let config = gateway.config.as_ref().map_err(|err| err.to_string())?;
-    let issuer = config.issuers.first().cloned().unwrap_or_default();
+    let issuer = config.policy.issuers.first().cloned().unwrap_or_default();
     let mut failures = Vec::new();
     for url in config.discovery_urls() {
         match fetch_json(&url).await.and_then(|(body, _)| jwks_uri_from_metadata(&body, &issuer)) {
