@@ -25,9 +25,13 @@ const CASES: [&str; 10] = [
     "reject-over-size-limit",
 ];
 
-fn load(name: &str) -> (String, JwkSet, Policy, i64) {
+fn vector(name: &str) -> Value {
     let path = format!("{}/tests/vectors/{name}.json", env!("CARGO_MANIFEST_DIR"));
-    let vector: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("vector")).expect("json");
+    serde_json::from_str(&std::fs::read_to_string(path).expect("vector")).expect("json")
+}
+
+fn load(name: &str) -> (String, JwkSet, Policy, i64) {
+    let vector = vector(name);
     let keys = JwkSet::parse(vector["jwks"].to_string().as_bytes()).expect("keys");
     let policy = serde_json::from_value(vector["policy"].clone()).expect("policy");
     (vector["token"].as_str().expect("token").to_owned(), keys, policy, vector["now"].as_i64().expect("now"))
@@ -67,12 +71,7 @@ fn main() {
         });
         println!("{name:<28} {r:>14.0} {:>12.1}", 1e6 / r);
     }
-    let jwks = {
-        let path = format!("{}/tests/vectors/accept-rs256.json", env!("CARGO_MANIFEST_DIR"));
-        let vector: Value =
-            serde_json::from_str(&std::fs::read_to_string(path).expect("vector")).expect("json");
-        vector["jwks"].to_string()
-    };
+    let jwks = vector("accept-rs256")["jwks"].to_string();
     let r = rate(|| {
         let _ = black_box(JwkSet::parse(black_box(jwks.as_bytes())));
     });
