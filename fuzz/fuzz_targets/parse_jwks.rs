@@ -2,8 +2,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mcp_edge_guard::algorithm::Algorithm;
-use mcp_edge_guard::key_selection::select_keys;
+use mcp_edge_guard::Algorithm;
+use mcp_edge_guard::select_keys;
 use mcp_edge_guard::JwkSet;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,48 +1,46 @@
-//! Per-isolate state: the validated configuration and the key cache, built
-//! once per isolate and shared by every request it serves.
+//! Per-isolate state, built once from the environment and shared by every
+//! request the isolate serves: either the problems of a bad configuration, or
+//! the validated configuration with its key set.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use worker::Env;
 
-use crate::config::{ConfigError, GatewayConfig};
-use crate::key_cache::KeyCache;
+use super::keys::EdgeKeys;
+use crate::keys::remote::RemoteKeys;
+use crate::mcp::config::{ConfigError, GatewayConfig};
+
+pub enum Isolate {
+    /// Fails closed: every protected request is refused, the problems logged.
+    Misconfigured(ConfigError),
+    Ready(Box<Gateway>),
+}
 
 pub struct Gateway {
-    pub config: Result<GatewayConfig, ConfigError>,
-    pub keys: RefCell<KeyCache>,
-    /// When the key refresh now running started (ms), if one is.
-    pub refreshing_since: Cell<Option<u64>>,
-    /// The JWKS URI, from `JWKS_URI` or discovered from the issuer's metadata.
-    pub jwks_uri: RefCell<Option<String>>,
+    pub config: GatewayConfig,
+    pub keys: RemoteKeys<EdgeKeys>,
 }
 
 thread_local! {
-    static GATEWAY: RefCell<Option<Rc<Gateway>>> = const { RefCell::new(None) };
+    static ISOLATE: RefCell<Option<Rc<Isolate>>> = const { RefCell::new(None) };
 }
 
-/// The isolate's gateway, built from `env` on first use.
-pub fn gateway(env: &Env) -> Rc<Gateway> {
-    GATEWAY.with(|cell| {
-        cell.borrow_mut()
-            .get_or_insert_with(|| {
-                let config = GatewayConfig::from_vars(|name| read_var(env, name));
-                let settings = config.as_ref().map(|config| config.key_cache).unwrap_or_default();
-                let jwks_uri = config
-                    .as_ref()
-                    .ok()
-                    .and_then(|config| config.jwks_uri.as_ref())
-                    .map(|url| url.as_str().to_owned());
-                Rc::new(Gateway {
-                    config,
-                    keys: RefCell::new(KeyCache::new(settings)),
-                    refreshing_since: Cell::new(None),
-                    jwks_uri: RefCell::new(jwks_uri),
-                })
-            })
-            .clone()
-    })
+/// The isolate's state, built from `env` on first use.
+pub fn isolate(env: &Env) -> Rc<Isolate> {
+    ISOLATE.with(|cell| Rc::clone(cell.borrow_mut().get_or_insert_with(|| Rc::new(build(env)))))
+}
+
+fn build(env: &Env) -> Isolate {
+    match GatewayConfig::from_vars(|name| read_var(env, name)) {
+        Err(err) => Isolate::Misconfigured(err),
+        Ok(config) => {
+            let issuer = config.policy.issuers.first().cloned().unwrap_or_default();
+            let jwks_uri = config.jwks_uri.as_ref().map(|url| url.as_str().to_owned());
+            let keys = RemoteKeys::new(EdgeKeys, issuer, jwks_uri, config.key_cache);
+            Isolate::Ready(Box::new(Gateway { config, keys }))
+        }
+    }
 }
 
 /// A `[vars]` value or a secret of that name.

@@ -1,37 +1,55 @@
-//! One structured JSON line per decision, for Workers Logs / `wrangler tail`.
-//! Holds identifiers and reason codes only: never a token, never a secret.
+//! One structured JSON line per decision, for Workers Logs / `wrangler tail`
+//! (key-set events bring their own, from `crate::keys::event`). Identifiers and reason codes only: never a
+//! token, a secret or key material.
 
 use serde_json::{Value, json};
 
+use crate::verify::principal::Principal;
+
+/// How a request ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Forwarded to the origin.
+    Allow,
+    /// Refused by the gateway: the client's request was at fault.
+    Deny,
+    /// Admitted, but the origin gave no answer.
+    Error,
+}
+
 /// What is known about a request when it is decided.
-#[derive(Debug, Default)]
 pub struct Decision<'a> {
     pub method: &'a str,
     pub path: &'a str,
     pub status: u16,
-    /// `allow` or `deny`.
-    pub decision: &'a str,
+    pub verdict: Verdict,
     pub reason: &'a str,
-    pub client_id: Option<&'a str>,
-    pub subject: Option<&'a str>,
+    pub principal: Option<&'a Principal>,
     pub tool: Option<&'a str>,
     pub latency_ms: u64,
 }
 
-pub fn decision(decision: &Decision<'_>) -> String {
-    json!({
-        "event": "mcp_edge_guard.decision",
-        "decision": decision.decision,
-        "reason": decision.reason,
-        "status": decision.status,
-        "method": decision.method,
-        "path": decision.path,
-        "client_id": decision.client_id,
-        "sub": decision.subject,
-        "tool": decision.tool,
-        "latency_ms": decision.latency_ms,
-    })
-    .to_string()
+impl Decision<'_> {
+    pub fn line(&self) -> String {
+        let verdict = match self.verdict {
+            Verdict::Allow => "allow",
+            Verdict::Deny => "deny",
+            Verdict::Error => "error",
+        };
+        json!({
+            "event": "mcp_edge_guard.decision",
+            "decision": verdict,
+            "reason": self.reason,
+            "status": self.status,
+            "method": self.method,
+            "path": self.path,
+            "client_id": self.principal.and_then(|p| p.client_id.as_deref()),
+            "sub": self.principal.and_then(|p| p.subject.as_deref()),
+            "tool": self.tool,
+            "latency_ms": self.latency_ms,
+        })
+        .to_string()
+    }
 }
 
 pub fn event(name: &str, fields: Value) -> String {

@@ -2,8 +2,9 @@
 //!
 //! Everything that touches the platform lives here: the fetch entry point,
 //! the JWKS cache on isolate memory and the Cache API, outbound fetches with
-//! timeouts, and proxying. Every decision is made by the core (`crate::*`).
+//! timeouts, and proxying. Every rule is the core's (`verify/`, `keys/`, `http/`, `mcp/`).
 
+mod admit;
 mod fetch;
 mod gateway;
 mod handler;

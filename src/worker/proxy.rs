@@ -9,11 +9,13 @@ use std::time::Duration;
 
 use worker::{Headers, Method, Request, RequestInit, Response, Result};
 
+use super::admit::Admitted;
 use super::fetch::{FetchFailure, fetch_with_timeout};
 use super::respond::copy_headers;
-use crate::config::GatewayConfig;
-use crate::identity::identity_headers;
-use crate::principal::Principal;
+use crate::mcp::config::GatewayConfig;
+use crate::mcp::denial::OriginFailure;
+use crate::mcp::identity::identity_headers;
+use crate::verify::principal::Principal;
 
 /// Request headers forwarded as they came (plus any `Mcp-Param-*`).
 const FORWARDED: [&str; 8] = [
@@ -30,24 +32,15 @@ const FORWARDED: [&str; 8] = [
 const HOP_BY_HOP: [&str; 7] =
     ["Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "Upgrade", "TE", "Trailer"];
 
-/// Why the origin gave no response.
-pub enum OriginFailure {
-    /// 502: refused, reset, DNS…
-    Unreachable(String),
-    /// 504: no response head within `ORIGIN_TIMEOUT_SECONDS`.
-    Timeout,
-}
-
 /// Sends the request on to `ORIGIN_URL` and returns the origin's response
 /// with hop-by-hop headers removed and the body left streaming.
 pub async fn forward(
     request: &Request,
-    body: Option<Vec<u8>>,
-    principal: &Principal,
-    token: &str,
+    admitted: Admitted,
     config: &GatewayConfig,
 ) -> Result<std::result::Result<Response, OriginFailure>> {
-    let headers = origin_headers(request.headers(), principal, token, config)?;
+    let Admitted { token, principal, body } = admitted;
+    let headers = origin_headers(request.headers(), &principal, &token, config)?;
     let mut target = config.origin_url.as_str().to_owned();
     if let Some(query) = request.url()?.query() {
         target = format!("{}?{query}", target.split('?').next().unwrap_or_default());

@@ -1,13 +1,11 @@
-//! Building responses: JSON bodies, RFC 6750 challenges, metadata, CORS.
+//! Building responses: JSON bodies, the core's rejections, metadata, CORS.
+//! The only place that turns a decision into a `worker::Response`.
 
 use serde::Serialize;
 use worker::{Headers, Response, Result};
 
-use crate::challenge::{ChallengeContext, challenge, error_body};
-use crate::config::GatewayConfig;
-use crate::error::AuthError;
-use crate::jsonrpc::RpcError;
-use crate::scope::ScopeSet;
+use crate::mcp::config::GatewayConfig;
+use crate::mcp::denial::Rejection;
 
 /// Request headers a browser MCP client may send (MCP Streamable HTTP).
 const ALLOW_HEADERS: &str = "Authorization, Content-Type, Accept, MCP-Protocol-Version, Mcp-Session-Id, Last-Event-ID, Mcp-Method, Mcp-Name";
@@ -21,32 +19,13 @@ pub fn json<T: Serialize>(status: u16, body: &T) -> Result<Response> {
     Ok(response)
 }
 
-/// An authentication or authorization failure: status, challenge, JSON body.
-pub fn auth_error(
-    err: &AuthError,
-    config: &GatewayConfig,
-    granted: Option<&ScopeSet>,
-    cooldown: i64,
-) -> Result<Response> {
-    let metadata_url = config.metadata_url();
-    let context = ChallengeContext {
-        resource_metadata: &metadata_url,
-        default_scopes: &config.scopes_supported,
-        granted,
-    };
-    let mut response = json(err.status(), &error_body(err))?;
-    if let Some(value) = challenge(err, &context) {
-        response.headers_mut().set("WWW-Authenticate", &value)?;
-    }
-    if matches!(err, AuthError::KeysUnavailable) {
-        response.headers_mut().set("Retry-After", &cooldown.max(1).to_string())?;
+/// A refusal or origin failure rendered by the core: status, headers, JSON body.
+pub fn rejection(rejection: &Rejection) -> Result<Response> {
+    let mut response = json(rejection.status, &rejection.body)?;
+    for (name, value) in &rejection.headers {
+        response.headers_mut().set(name, value)?;
     }
     Ok(response)
-}
-
-/// A JSON-RPC error for a body that cannot be authorized (400).
-pub fn rpc_error(err: RpcError) -> Result<Response> {
-    json(400, &err.to_body())
 }
 
 /// The Protected Resource Metadata document (RFC 9728 §3.2): public, cacheable,

@@ -7,8 +7,8 @@
 
 use serde_json::{Value, json};
 
-use crate::error::AuthError;
-use crate::scope::ScopeSet;
+use crate::http::error::AuthError;
+use crate::verify::scope::ScopeSet;
 
 /// What a challenge says, beyond the error itself.
 #[derive(Debug, Clone, Copy)]
@@ -71,7 +71,8 @@ fn quoted_safe(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::{RequestError, TokenError};
+    use crate::http::error::RequestError;
+    use crate::verify::error::TokenError;
 
     const PRM: &str = "https://mcp.example.com/.well-known/oauth-protected-resource/mcp";
 

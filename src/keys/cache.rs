@@ -12,7 +12,7 @@
 
 use std::sync::Arc;
 
-use crate::jwks::JwkSet;
+use crate::keys::jwks::JwkSet;
 
 /// The three knobs of the cache (`JWKS_*_SECONDS` in the gateway).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,8 +90,16 @@ impl KeyCache {
         self.last_attempt = Some(now);
     }
 
-    /// Stores a newly fetched (or shared-cache) key set.
+    /// Stores a newly fetched key set.
     pub fn store(&mut self, cached: CachedKeys) {
+        self.current = Some(cached);
+    }
+
+    /// Stores a copy another instance fetched. Its fetch counts for the
+    /// cooldown, this instance's look-up does not: a token naming a new `kid`
+    /// may refetch once the cooldown since that fetch has passed.
+    pub fn store_shared(&mut self, cached: CachedKeys) {
+        self.last_attempt = Some(cached.fetched_at);
         self.current = Some(cached);
     }
 
@@ -176,6 +184,15 @@ mod tests {
         cache.record_attempt(1_030);
         assert!(!cache.may_refresh_for_unknown_kid(1_059));
         assert!(cache.may_refresh_for_unknown_kid(1_060));
+    }
+
+    #[test]
+    fn a_shared_copy_starts_the_cooldown_at_its_own_fetch() {
+        let mut cache = KeyCache::new(SETTINGS);
+        cache.record_attempt(1_000);
+        cache.store_shared(CachedKeys { keys: keys(), fetched_at: 900, fresh_until: 1_200 });
+        assert!(cache.may_refresh_for_unknown_kid(1_000), "cooled down since 930");
+        assert!(!cache.needs_refresh(1_000));
     }
 
     #[test]

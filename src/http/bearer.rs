@@ -3,7 +3,7 @@
 //! Only the header method is supported: OAuth 2.1 §5.1.2 and MCP forbid tokens
 //! in the query string, and form bodies do not apply to MCP's JSON bodies.
 
-use crate::error::{AuthError, RequestError};
+use crate::http::error::{AuthError, RequestError};
 
 /// Extracts the token from an `Authorization` header value.
 ///

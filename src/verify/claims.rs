@@ -7,9 +7,9 @@
 
 use serde_json::{Map, Value};
 
-use crate::error::TokenError;
-use crate::policy::Policy;
-use crate::token::TokenClaims;
+use crate::verify::error::TokenError;
+use crate::verify::policy::Policy;
+use crate::verify::token::TokenClaims;
 
 /// Validates the header `typ` and the claims of an authentic token.
 pub(crate) fn validate_claims(

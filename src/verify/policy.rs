@@ -6,8 +6,8 @@
 
 use serde::Deserialize;
 
-use crate::algorithm::Algorithm;
-use crate::scope::DEFAULT_SCOPE_CLAIMS;
+use crate::verify::algorithm::Algorithm;
+use crate::verify::scope::DEFAULT_SCOPE_CLAIMS;
 
 /// Clock skew tolerated on `exp`, `nbf` and `iat` unless configured.
 pub const DEFAULT_LEEWAY_SECONDS: u32 = 60;

@@ -4,12 +4,12 @@
 
 use std::fmt;
 
-use crate::algorithm::Algorithm;
-use crate::key_cache::KeyCacheSettings;
-use crate::metadata::{ProtectedResourceMetadata, metadata_url};
-use crate::policy::{DEFAULT_LEEWAY_SECONDS, Policy};
-use crate::tool_scopes::ToolScopes;
-use crate::url::HttpUrl;
+use crate::http::metadata::{ProtectedResourceMetadata, metadata_url};
+use crate::http::url::HttpUrl;
+use crate::keys::cache::KeyCacheSettings;
+use crate::mcp::tool_scopes::ToolScopes;
+use crate::verify::algorithm::Algorithm;
+use crate::verify::policy::{DEFAULT_LEEWAY_SECONDS, Policy};
 
 /// Validated gateway settings. Variable names are in the field docs.
 #[derive(Clone, PartialEq, Eq)]
@@ -179,19 +179,6 @@ impl GatewayConfig {
         metadata_url(&self.resource)
     }
 
-    /// Where to look for the JWKS URI when `JWKS_URI` is unset: RFC 8414 §3.1
-    /// (path-inserted) first, then OpenID Connect Discovery 1.0 §4.
-    pub fn discovery_urls(&self) -> Vec<String> {
-        let Some(issuer) = self.policy.issuers.first().and_then(|issuer| HttpUrl::parse(issuer).ok()) else {
-            return Vec::new();
-        };
-        let path = issuer.path().trim_end_matches('/');
-        vec![
-            issuer.with_path(&format!("/.well-known/oauth-authorization-server{path}")),
-            format!("{}/.well-known/openid-configuration", issuer.as_str().trim_end_matches('/')),
-        ]
-    }
-
     /// Whether a browser `Origin` may call the resource (MCP: a present,
     /// disallowed Origin is refused, against DNS rebinding).
     pub fn origin_allowed(&self, origin: &str) -> bool {
@@ -228,6 +215,7 @@ mod tests {
     use std::collections::HashMap;
 
     use super::*;
+    use crate::keys::discovery::discovery_urls;
 
     fn config(vars: &[(&str, &str)]) -> Result<GatewayConfig, ConfigError> {
         let map: HashMap<String, String> =
@@ -253,7 +241,7 @@ mod tests {
         assert!(c.scopes_supported.is_empty());
         assert_eq!(c.metadata_url(), "https://mcp.example.com/.well-known/oauth-protected-resource/mcp");
         assert_eq!(
-            c.discovery_urls(),
+            discovery_urls(&c.policy.issuers[0]),
             [
                 "https://auth.example.com/.well-known/oauth-authorization-server",
                 "https://auth.example.com/.well-known/openid-configuration"
@@ -287,7 +275,7 @@ mod tests {
         assert!(c.origin_allowed("http://localhost:5173") && !c.origin_allowed("http://evil.example"));
         assert_eq!(c.key_cache.cooldown, 10);
         assert_eq!(
-            c.discovery_urls()[0],
+            discovery_urls(&c.policy.issuers[0])[0],
             "https://auth.example.com/.well-known/oauth-authorization-server/tenant"
         );
         assert!(!format!("{c:?}").contains("s3cret"));

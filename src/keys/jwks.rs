@@ -16,7 +16,7 @@ use jwt_compact::alg::{Ed25519, Es256, RsaPublicKey};
 use jwt_compact::jwk::JsonWebKey;
 use serde::Deserialize;
 
-use crate::algorithm::{Algorithm, KeyFamily};
+use crate::verify::algorithm::{Algorithm, KeyFamily};
 
 /// Upper bound on a JWKS document; real ones are a few KB.
 pub const MAX_JWKS_BYTES: usize = 256 * 1024;

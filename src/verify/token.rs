@@ -12,9 +12,10 @@ use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
-use crate::algorithm::Algorithm;
-use crate::error::TokenError;
-use crate::policy::Policy;
+use crate::verify::algorithm::Algorithm;
+use crate::verify::error::TokenError;
+use crate::verify::policy::Policy;
+use crate::verify::signature::SignatureProof;
 
 /// The claims as jwt-compact decodes them: `exp`/`nbf`/`iat` typed, the rest raw.
 pub(crate) type TokenClaims = Claims<Map<String, Value>>;
@@ -93,10 +94,30 @@ impl<'t> UntrustedJwt<'t> {
         self.inner.signature_bytes()
     }
 
-    /// Decodes the payload. Call only once the signature holds: before that
-    /// the payload is attacker-controlled bytes (RFC 8725 §3).
-    pub(crate) fn claims_after_signature_check(&self) -> Result<TokenClaims, TokenError> {
-        self.inner.deserialize_claims_unchecked().map_err(|_| TokenError::MalformedClaims)
+    /// The token, now that [`check_signature`](super::signature::check_signature)
+    /// has vouched for it: only a [`SignatureProof`] (which only that function
+    /// mints) opens the payload.
+    pub(crate) fn into_signed(self, _proof: SignatureProof) -> SignedJwt<'t> {
+        SignedJwt { jwt: self }
+    }
+}
+
+/// A token whose signature holds under a key of the configured set: the only
+/// type whose claims can be read (RFC 8725 §3: nothing in the payload is
+/// trusted before the signature).
+pub(crate) struct SignedJwt<'t> {
+    jwt: UntrustedJwt<'t>,
+}
+
+impl SignedJwt<'_> {
+    /// The `typ` header.
+    pub(crate) fn typ(&self) -> Option<&str> {
+        self.jwt.typ()
+    }
+
+    /// Decodes the payload: `exp`/`nbf`/`iat` typed, the rest raw.
+    pub(crate) fn claims(&self) -> Result<TokenClaims, TokenError> {
+        self.jwt.inner.deserialize_claims_unchecked().map_err(|_| TokenError::MalformedClaims)
     }
 }
 
@@ -116,7 +137,7 @@ mod tests {
     use base64ct::{Base64UrlUnpadded, Encoding};
 
     use super::*;
-    use crate::policy::DEFAULT_MAX_TOKEN_BYTES;
+    use crate::verify::policy::DEFAULT_MAX_TOKEN_BYTES;
 
     fn b64(json: &str) -> String {
         Base64UrlUnpadded::encode_string(json.as_bytes())

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::url::HttpUrl;
+use crate::http::url::HttpUrl;
 
 /// The well-known path prefix of RFC 9728 §3.
 pub const WELL_KNOWN_PREFIX: &str = "/.well-known/oauth-protected-resource";

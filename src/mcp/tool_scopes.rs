@@ -9,9 +9,9 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::error::AuthError;
-use crate::jsonrpc::RpcCall;
-use crate::scope::ScopeSet;
+use crate::http::error::AuthError;
+use crate::mcp::jsonrpc::RpcCall;
+use crate::verify::scope::ScopeSet;
 
 /// The parsed `TOOL_SCOPES` policy.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

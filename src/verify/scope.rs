@@ -13,7 +13,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::error::TokenError;
+use crate::verify::error::TokenError;
 
 /// The claims read for scopes, in order, unless configured otherwise.
 pub const DEFAULT_SCOPE_CLAIMS: [&str; 4] = ["scope", "scp", "scopes", "permissions"];

@@ -2,7 +2,7 @@
 //! token only. The origin may trust them because the gateway drops every
 //! client-sent header that is not on its allow-list (see `src/worker/proxy.rs`).
 
-use crate::principal::Principal;
+use crate::verify::principal::Principal;
 
 pub const SUBJECT_HEADER: &str = "X-Auth-Subject";
 pub const CLIENT_ID_HEADER: &str = "X-Auth-Client-Id";
@@ -41,7 +41,7 @@ mod tests {
     use serde_json::Map;
 
     use super::*;
-    use crate::scope::ScopeSet;
+    use crate::verify::scope::ScopeSet;
 
     #[test]
     fn encodes_what_could_break_a_header() {

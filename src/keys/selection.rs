@@ -6,9 +6,9 @@
 //! `alg` when the JWK states one. `jku`, `x5u`, `jwk` and `x5c` headers are
 //! never consulted: keys come only from the configured issuer's JWKS.
 
-use crate::algorithm::Algorithm;
-use crate::error::TokenError;
-use crate::jwks::{Jwk, JwkSet};
+use crate::keys::jwks::{Jwk, JwkSet};
+use crate::verify::algorithm::Algorithm;
+use crate::verify::error::TokenError;
 
 /// At most this many fitting keys are tried for one token. Each try is a
 /// public-key operation, so an unbounded list would let one forged token cost

@@ -3,10 +3,10 @@
 
 use serde_json::{Map, Value};
 
-use crate::error::TokenError;
-use crate::policy::Policy;
-use crate::scope::ScopeSet;
-use crate::token::TokenClaims;
+use crate::verify::error::TokenError;
+use crate::verify::policy::Policy;
+use crate::verify::scope::ScopeSet;
+use crate::verify::token::TokenClaims;
 
 /// The outcome of a successful verification.
 #[derive(Debug, Clone, PartialEq)]

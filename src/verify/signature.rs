@@ -11,14 +11,31 @@
 use jwt_compact::AlgorithmSignature;
 use jwt_compact::alg::{Ed25519, Es256, Rsa};
 
-use crate::algorithm::Algorithm;
-use crate::error::TokenError;
-use crate::jwks::{Jwk, PublicKey};
-use crate::token::UntrustedJwt;
+use crate::keys::jwks::{Jwk, PublicKey};
+use crate::verify::algorithm::Algorithm;
+use crate::verify::error::TokenError;
+use crate::verify::token::{SignedJwt, UntrustedJwt};
 
-/// Checks the signature of `jwt` against `jwk`.
-pub(crate) fn verify_signature(jwt: &UntrustedJwt<'_>, jwk: &Jwk) -> Result<(), TokenError> {
-    let valid = match (jwt.alg(), &jwk.key) {
+/// Evidence that a signature was checked; minted only in this file, so a
+/// [`SignedJwt`] cannot be made any other way.
+pub(crate) struct SignatureProof(());
+
+/// Turns `jwt` into a [`SignedJwt`] when one of `candidates` verifies its
+/// signature; `bad_signature` otherwise.
+pub(crate) fn check_signature<'t>(
+    jwt: UntrustedJwt<'t>,
+    candidates: &[&Jwk],
+) -> Result<SignedJwt<'t>, TokenError> {
+    if candidates.iter().any(|key| holds_for(&jwt, key)) {
+        Ok(jwt.into_signed(SignatureProof(())))
+    } else {
+        Err(TokenError::BadSignature)
+    }
+}
+
+/// Whether `jwk` verifies the signature of `jwt` under the token's (allowed) algorithm.
+fn holds_for(jwt: &UntrustedJwt<'_>, jwk: &Jwk) -> bool {
+    match (jwt.alg(), &jwk.key) {
         (Algorithm::Rs256, PublicKey::Rsa(key)) => holds(&Rsa::rs256(), key, jwt),
         (Algorithm::Rs384, PublicKey::Rsa(key)) => holds(&Rsa::rs384(), key, jwt),
         (Algorithm::Rs512, PublicKey::Rsa(key)) => holds(&Rsa::rs512(), key, jwt),
@@ -31,8 +48,7 @@ pub(crate) fn verify_signature(jwt: &UntrustedJwt<'_>, jwk: &Jwk) -> Result<(), 
         // Key selection yields only fitting keys; a key of another family
         // cannot have made this signature.
         _ => false,
-    };
-    if valid { Ok(()) } else { Err(TokenError::BadSignature) }
+    }
 }
 
 fn holds<A: jwt_compact::Algorithm>(alg: &A, key: &A::VerifyingKey, jwt: &UntrustedJwt<'_>) -> bool {

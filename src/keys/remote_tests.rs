@@ -1,0 +1,287 @@
+//! The refresh loop against a scripted source, polled by hand: single flight,
+//! waiters that never touch the fetcher's I/O, an abandoned fetch taken over,
+//! rotation once per cooldown, discovery, and failures that reach the log.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+use serde_json::Value;
+
+use super::*;
+use crate::keys::event::KeyEvent;
+
+const VECTOR: &str = include_str!("../../tests/vectors/accept-eddsa.json");
+const SETTINGS: KeyCacheSettings = KeyCacheSettings { max_age: 600, cooldown: 30, max_stale: 3_600 };
+const NOW: i64 = 1_800_000_000;
+
+/// A key set without `ed-1` (what the AS served before a rotation) and the full one.
+fn jwks(with_ed: bool) -> Vec<u8> {
+    let vector: Value = serde_json::from_str(VECTOR).expect("vector");
+    let mut jwks = vector["jwks"].clone();
+    if let Some(keys) = jwks["keys"].as_array_mut() {
+        keys.retain(|key| with_ed || key["kid"] != "ed-1");
+    }
+    serde_json::to_vec(&jwks).expect("jwks")
+}
+
+fn vector() -> (String, Policy) {
+    let vector: Value = serde_json::from_str(VECTOR).expect("vector");
+    let policy = serde_json::from_value(vector["policy"].clone()).expect("policy");
+    (vector["token"].as_str().expect("token").to_owned(), policy)
+}
+
+/// A response the source gives: at once, or only once `gate` opens.
+#[derive(Clone)]
+enum Answer {
+    Ok(Vec<u8>),
+    Fail(KeyFetchError),
+    /// Answers once the test opens the gate.
+    Gated(Vec<u8>),
+    /// Never answers: the request that sent it was cancelled.
+    Hang,
+}
+
+#[derive(Default)]
+struct Script {
+    /// Answers by URL, served in order; the last one repeats.
+    answers: RefCell<Vec<(String, Answer)>>,
+    gets: RefCell<Vec<String>>,
+    clock: Cell<u64>,
+    gate_open: Cell<bool>,
+    events: RefCell<Vec<String>>,
+}
+
+#[derive(Clone, Default)]
+struct Source(Rc<Script>);
+
+impl Source {
+    fn answer(&self, url: &str, answer: Answer) {
+        self.0.answers.borrow_mut().push((url.to_owned(), answer));
+    }
+    fn gets(&self) -> usize {
+        self.0.gets.borrow().len()
+    }
+    fn events(&self) -> Vec<String> {
+        self.0.events.borrow().clone()
+    }
+}
+
+impl KeySource for Source {
+    async fn get(&self, url: &str) -> Result<Fetched, KeyFetchError> {
+        self.0.gets.borrow_mut().push(url.to_owned());
+        let answer = {
+            let mut answers = self.0.answers.borrow_mut();
+            let position = answers.iter().position(|(at, _)| at == url);
+            let count = answers.iter().filter(|(at, _)| at == url).count();
+            match position {
+                Some(index) if count > 1 => answers.remove(index).1,
+                Some(index) => answers[index].1.clone(),
+                None => Answer::Fail(KeyFetchError::Status(404)),
+            }
+        };
+        match answer {
+            Answer::Ok(body) => Ok(Fetched { body, cache_control: Some("max-age=300".into()) }),
+            Answer::Fail(error) => Err(error),
+            Answer::Gated(body) => {
+                while !self.0.gate_open.get() {
+                    YieldOnce(false).await;
+                }
+                Ok(Fetched { body, cache_control: None })
+            }
+            Answer::Hang => std::future::pending().await,
+        }
+    }
+
+    async fn sleep(&self, duration: Duration) {
+        self.0.clock.set(self.0.clock.get() + u64::try_from(duration.as_millis()).expect("ms"));
+        YieldOnce(false).await;
+    }
+
+    fn clock_millis(&self) -> u64 {
+        self.0.clock.get()
+    }
+
+    fn report(&self, event: KeyEvent<'_>) {
+        let line = match event {
+            KeyEvent::RefreshFailed { issuer, failure } => format!("refresh_failed {issuer} {failure}"),
+            KeyEvent::KeysSkipped { skipped, .. } => format!("keys_skipped {}", skipped.len()),
+            KeyEvent::SharedCopyFailed { error, .. } => format!("shared_copy_failed {error}"),
+        };
+        self.0.events.borrow_mut().push(line);
+    }
+}
+
+/// Pending once, then ready: lets a test interleave two requests.
+struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+    fn poll(mut self: std::pin::Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            Poll::Ready(())
+        } else {
+            self.0 = true;
+            Poll::Pending
+        }
+    }
+}
+
+fn poll<F: Future>(future: std::pin::Pin<&mut F>) -> Poll<F::Output> {
+    future.poll(&mut Context::from_waker(Waker::noop()))
+}
+
+/// Polls to completion (the scripted source never needs a real wake-up).
+fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    loop {
+        if let Poll::Ready(output) = poll(future.as_mut()) {
+            return output;
+        }
+    }
+}
+
+const JWKS_URI: &str = "https://as.example/jwks";
+
+fn remote(source: &Source) -> RemoteKeys<Source> {
+    RemoteKeys::new(source.clone(), "https://as.example".into(), Some(JWKS_URI.into()), SETTINGS)
+}
+
+#[test]
+fn a_cold_instance_fetches_once_then_serves_from_memory() {
+    let source = Source::default();
+    source.answer(JWKS_URI, Answer::Ok(jwks(true)));
+    let keys = remote(&source);
+    assert_eq!(block_on(keys.current(NOW)).map(|set| set.keys().len()), Some(5));
+    assert!(block_on(keys.current(NOW + 299)).is_some());
+    assert_eq!(source.gets(), 1);
+    assert!(keys.status(NOW).fresh);
+}
+
+#[test]
+fn waiters_read_the_keys_the_fetching_request_stored() {
+    let source = Source::default();
+    source.answer(JWKS_URI, Answer::Gated(jwks(true)));
+    let keys = remote(&source);
+    let mut fetcher = pin!(keys.current(NOW));
+    let mut waiters: Vec<_> = (0..3).map(|_| Box::pin(keys.current(NOW))).collect();
+    assert!(poll(fetcher.as_mut()).is_pending(), "the JWKS has not answered yet");
+    for waiter in &mut waiters {
+        assert!(poll(waiter.as_mut()).is_pending(), "waits for the running refresh");
+    }
+    source.0.gate_open.set(true);
+    assert!(matches!(poll(fetcher.as_mut()), Poll::Ready(Some(_))));
+    for waiter in waiters {
+        assert_eq!(block_on(waiter).map(|set| set.keys().len()), Some(5));
+    }
+    assert_eq!(source.gets(), 1, "one fetch for the burst");
+}
+
+#[test]
+fn a_fetch_whose_request_went_away_is_taken_over() {
+    let source = Source::default();
+    source.answer(JWKS_URI, Answer::Hang);
+    source.answer(JWKS_URI, Answer::Ok(jwks(true)));
+    let keys = remote(&source);
+    let mut cancelled = pin!(keys.current(NOW));
+    assert!(poll(cancelled.as_mut()).is_pending(), "the fetch hangs and is never polled again");
+    // The next request waits, on its own timer, for as long as a refresh can take, then fetches itself.
+    let found = block_on(keys.current(NOW));
+    assert_eq!(found.map(|set| set.keys().len()), Some(5));
+    assert_eq!(source.gets(), 2);
+    assert!(source.clock_millis() >= keys.refresh_limit_ms());
+}
+
+#[test]
+fn a_dropped_refresh_clears_its_marker() {
+    let source = Source::default();
+    source.answer(JWKS_URI, Answer::Hang);
+    let keys = remote(&source);
+    {
+        let mut dropped = pin!(keys.current(NOW));
+        assert!(poll(dropped.as_mut()).is_pending());
+        assert!(keys.running.get().is_some());
+    }
+    assert!(keys.running.get().is_none());
+}
+
+#[test]
+fn rotation_refetches_once_per_cooldown() {
+    let source = Source::default();
+    source.answer(JWKS_URI, Answer::Ok(jwks(false)));
+    source.answer(JWKS_URI, Answer::Ok(jwks(true)));
+    let keys = remote(&source);
+    let (token, policy) = vector();
+    // Cold fetch (without ed-1) at NOW; the cooldown forbids a refetch for 30 s.
+    assert!(block_on(keys.current(NOW)).is_some());
+    let early = block_on(keys.verify(&token, &policy, NOW + 10));
+    assert_eq!(early, Err(AuthError::InvalidToken(TokenError::UnknownKeyId)));
+    assert_eq!(source.gets(), 1);
+    let principal = block_on(keys.verify(&token, &policy, NOW + 30)).expect("verifies after the rotation");
+    assert_eq!(principal.subject.as_deref(), Some("user-123"));
+    assert_eq!(source.gets(), 2);
+}
+
+#[test]
+fn failures_are_reported_once_and_kept_for_health() {
+    let source = Source::default();
+    source.answer(JWKS_URI, Answer::Fail(KeyFetchError::Timeout));
+    let keys = remote(&source);
+    let (token, policy) = vector();
+    assert_eq!(block_on(keys.verify(&token, &policy, NOW)), Err(AuthError::KeysUnavailable));
+    // Within the cooldown nothing is retried, so nothing is reported again.
+    assert_eq!(block_on(keys.verify(&token, &policy, NOW + 5)), Err(AuthError::KeysUnavailable));
+    assert_eq!(
+        source.events(),
+        ["refresh_failed https://as.example https://as.example/jwks: no answer within 5 s"]
+    );
+    let status = keys.status(NOW);
+    assert_eq!(status.last_failure.map(|failure| failure.reason()), Some("timeout"));
+    assert_eq!(status.usable_keys, None);
+}
+
+#[test]
+fn skipped_keys_are_reported_with_each_fetch() {
+    let source = Source::default();
+    let mut set: Value = serde_json::from_slice(&jwks(true)).expect("json");
+    if let Some(keys) = set["keys"].as_array_mut() {
+        keys.push(serde_json::json!({"kty": "oct", "k": "c2VjcmV0"}));
+    }
+    source.answer(JWKS_URI, Answer::Ok(serde_json::to_vec(&set).expect("json")));
+    let keys = remote(&source);
+    assert!(block_on(keys.current(NOW)).is_some());
+    assert_eq!(source.events(), ["keys_skipped 1"]);
+}
+
+#[test]
+fn discovery_finds_the_jwks_uri_through_the_issuers_metadata() {
+    let source = Source::default();
+    let rfc8414 = "https://as.example/.well-known/oauth-authorization-server";
+    let oidc = "https://as.example/.well-known/openid-configuration";
+    source.answer(rfc8414, Answer::Fail(KeyFetchError::Status(404)));
+    source.answer(
+        oidc,
+        Answer::Ok(br#"{"issuer":"https://as.example","jwks_uri":"https://as.example/jwks"}"#.to_vec()),
+    );
+    source.answer(JWKS_URI, Answer::Ok(jwks(true)));
+    let keys = RemoteKeys::new(source.clone(), "https://as.example".into(), None, SETTINGS);
+    assert!(block_on(keys.current(NOW)).is_some());
+    assert_eq!(*source.0.gets.borrow(), [rfc8414, oidc, JWKS_URI]);
+    assert_eq!(keys.status(NOW).jwks_uri.as_deref(), Some(JWKS_URI));
+}
+
+#[test]
+fn a_metadata_document_of_another_issuer_is_refused() {
+    let source = Source::default();
+    let doc = br#"{"issuer":"https://evil.example","jwks_uri":"https://evil.example/jwks"}"#.to_vec();
+    source.answer("https://as.example/.well-known/oauth-authorization-server", Answer::Ok(doc.clone()));
+    source.answer("https://as.example/.well-known/openid-configuration", Answer::Ok(doc));
+    let keys = RemoteKeys::new(source.clone(), "https://as.example".into(), None, SETTINGS);
+    assert!(block_on(keys.current(NOW)).is_none());
+    assert_eq!(source.gets(), 2, "the attacker's jwks_uri is never fetched");
+    let failure = keys.status(NOW).last_failure.expect("kept");
+    assert_eq!(failure.attempts.len(), 2);
+    assert_eq!(failure.reason(), "issuer_mismatch");
+}

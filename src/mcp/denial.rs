@@ -1,0 +1,226 @@
+//! What the gateway answers instead of forwarding: every refusal and every
+//! origin failure as a typed value with a stable `reason()` for the log, a
+//! `status()`, and one renderer to the wire (status, headers, JSON body).
+
+use serde_json::{Value, json};
+
+use crate::http::challenge::{ChallengeContext, challenge, error_body};
+use crate::http::error::{AuthError, RequestError};
+use crate::mcp::config::GatewayConfig;
+use crate::mcp::jsonrpc::RpcError;
+use crate::verify::scope::ScopeSet;
+
+/// What the 429 tells clients to wait (the binding's period is 10 or 60 s).
+const RATE_LIMIT_RETRY_AFTER: &str = "60";
+
+/// Why a request was refused; nothing of it reached the origin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Denial {
+    /// Authentication or scope failure (RFC 6750).
+    Auth(AuthError),
+    /// A present `Origin` that may not call (MCP: DNS-rebinding defence).
+    ForbiddenOrigin,
+    /// The client is over its `RATE_LIMITER` budget.
+    RateLimited,
+    /// The body is over `MAX_BODY_BYTES`.
+    BodyTooLarge,
+    /// The body stream broke off (the client went away mid-upload).
+    BodyUnreadable,
+    /// The body is not JSON-RPC, or the `Mcp-*` headers contradict it.
+    JsonRpc(RpcError),
+}
+
+/// Why an admitted request got no answer from the origin (the gateway's or
+/// the origin's fault, never the client's: logged as `error`, not `deny`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum OriginFailure {
+    /// Refused, reset, DNS…: the platform's words, for the log only.
+    Unreachable(String),
+    /// No response head within `ORIGIN_TIMEOUT_SECONDS`.
+    Timeout,
+}
+
+/// A response ready for any HTTP library: status, headers, JSON body.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Rejection {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Value,
+}
+
+impl Denial {
+    pub(crate) fn status(&self) -> u16 {
+        match self {
+            Self::Auth(err) => err.status(),
+            Self::ForbiddenOrigin => 403,
+            Self::RateLimited => 429,
+            Self::BodyTooLarge => 413,
+            Self::BodyUnreadable | Self::JsonRpc(_) => 400,
+        }
+    }
+
+    pub(crate) fn reason(&self) -> &'static str {
+        match self {
+            Self::Auth(err) => err.reason(),
+            Self::ForbiddenOrigin => "forbidden_origin",
+            Self::RateLimited => "rate_limited",
+            Self::BodyTooLarge => "body_too_large",
+            Self::BodyUnreadable => "body_unreadable",
+            Self::JsonRpc(RpcError::HeaderMismatch) => "mcp_header_mismatch",
+            Self::JsonRpc(RpcError::Parse | RpcError::InvalidRequest) => "bad_jsonrpc",
+        }
+    }
+
+    /// The response; `granted` (the token's scopes, once known) goes into an
+    /// `insufficient_scope` challenge so a step-up asks for everything at once.
+    pub(crate) fn render(&self, config: &GatewayConfig, granted: Option<&ScopeSet>) -> Rejection {
+        let status = self.status();
+        let (headers, body) = match self {
+            Self::Auth(err) => {
+                let metadata_url = config.metadata_url();
+                let context = ChallengeContext {
+                    resource_metadata: &metadata_url,
+                    default_scopes: &config.scopes_supported,
+                    granted,
+                };
+                let mut headers = Vec::new();
+                if let Some(value) = challenge(err, &context) {
+                    headers.push(("WWW-Authenticate", value));
+                }
+                if matches!(err, AuthError::KeysUnavailable) {
+                    headers.push(("Retry-After", config.key_cache.cooldown.max(1).to_string()));
+                }
+                (headers, error_body(err))
+            }
+            Self::ForbiddenOrigin => (
+                Vec::new(),
+                json!({ "error": "forbidden_origin", "error_description": "This Origin may not call the MCP endpoint" }),
+            ),
+            Self::RateLimited => (
+                vec![("Retry-After", RATE_LIMIT_RETRY_AFTER.to_owned())],
+                json!({ "error": "rate_limit_exceeded" }),
+            ),
+            Self::BodyTooLarge => (Vec::new(), json!({ "error": "request_too_large" })),
+            Self::BodyUnreadable => (
+                Vec::new(),
+                json!({ "error": "invalid_request", "error_description": "The request body could not be read" }),
+            ),
+            Self::JsonRpc(err) => (Vec::new(), err.to_body()),
+        };
+        Rejection { status, headers, body }
+    }
+}
+
+impl From<AuthError> for Denial {
+    fn from(err: AuthError) -> Self {
+        Self::Auth(err)
+    }
+}
+
+impl From<RequestError> for Denial {
+    fn from(err: RequestError) -> Self {
+        Self::Auth(err.into())
+    }
+}
+
+impl From<RpcError> for Denial {
+    fn from(err: RpcError) -> Self {
+        Self::JsonRpc(err)
+    }
+}
+
+impl OriginFailure {
+    pub(crate) fn status(&self) -> u16 {
+        match self {
+            Self::Unreachable(_) => 502,
+            Self::Timeout => 504,
+        }
+    }
+
+    pub(crate) fn reason(&self) -> &'static str {
+        match self {
+            Self::Unreachable(_) => "origin_unreachable",
+            Self::Timeout => "origin_timeout",
+        }
+    }
+
+    pub(crate) fn render(&self) -> Rejection {
+        Rejection {
+            status: self.status(),
+            headers: Vec::new(),
+            body: json!({ "error": self.reason(), "error_description": "The MCP server did not respond" }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verify::error::TokenError;
+
+    fn config() -> GatewayConfig {
+        let vars = [
+            ("RESOURCE", "https://mcp.example.com/mcp"),
+            ("ORIGIN_URL", "http://127.0.0.1:9100/mcp"),
+            ("ISSUER", "https://auth.example.com"),
+            ("TOOL_SCOPES", r#"{"create_todo":"todo:write"}"#),
+        ];
+        GatewayConfig::from_vars(|name| {
+            vars.iter().find(|(key, _)| *key == name).map(|(_, v)| (*v).to_owned())
+        })
+        .expect("valid")
+    }
+
+    #[test]
+    fn every_denial_has_its_status_reason_and_body() {
+        let config = config();
+        let cases = [
+            (Denial::Auth(AuthError::MissingToken), 401, "missing_token"),
+            (Denial::Auth(TokenError::Expired.into()), 401, "expired"),
+            (Denial::Auth(AuthError::KeysUnavailable), 503, "keys_unavailable"),
+            (Denial::ForbiddenOrigin, 403, "forbidden_origin"),
+            (Denial::RateLimited, 429, "rate_limited"),
+            (Denial::BodyTooLarge, 413, "body_too_large"),
+            (Denial::BodyUnreadable, 400, "body_unreadable"),
+            (Denial::JsonRpc(RpcError::Parse), 400, "bad_jsonrpc"),
+            (Denial::JsonRpc(RpcError::HeaderMismatch), 400, "mcp_header_mismatch"),
+        ];
+        for (denial, status, reason) in cases {
+            let rendered = denial.render(&config, None);
+            assert_eq!((rendered.status, denial.reason()), (status, reason));
+            assert!(rendered.body.get("error").is_some(), "{reason} has a JSON error body");
+        }
+    }
+
+    #[test]
+    fn auth_denials_carry_the_challenge_and_retry_hints() {
+        let config = config();
+        let missing = Denial::Auth(AuthError::MissingToken).render(&config, None);
+        let (name, value) = &missing.headers[0];
+        assert_eq!(*name, "WWW-Authenticate");
+        assert!(
+            value.starts_with("Bearer ")
+                && value.contains("scope=\"todo:write\"")
+                && !value.contains("error=")
+        );
+        let granted = ScopeSet::parse("todo:read");
+        let step_up = Denial::Auth(AuthError::InsufficientScope { required: vec!["todo:write".into()] })
+            .render(&config, Some(&granted));
+        assert!(step_up.headers[0].1.contains("scope=\"todo:read todo:write\""));
+        let unavailable = Denial::Auth(AuthError::KeysUnavailable).render(&config, None);
+        assert_eq!(unavailable.headers, [("Retry-After", "30".to_owned())]);
+        assert_eq!(Denial::RateLimited.render(&config, None).headers, [("Retry-After", "60".to_owned())]);
+    }
+
+    #[test]
+    fn origin_failures_are_gateway_errors() {
+        assert_eq!(
+            (OriginFailure::Timeout.status(), OriginFailure::Timeout.reason()),
+            (504, "origin_timeout")
+        );
+        let unreachable = OriginFailure::Unreachable("connection refused".into()).render();
+        assert_eq!(unreachable.status, 502);
+        assert_eq!(unreachable.body["error"], "origin_unreachable");
+        assert!(!unreachable.body.to_string().contains("refused"), "platform detail stays in the log");
+    }
+}

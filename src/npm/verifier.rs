@@ -1,0 +1,136 @@
+//! `Verifier`: the core's verification for JavaScript, with a static key set
+//! or a remote one kept fresh by the core's refresh loop (`keys::remote`).
+
+use std::rc::Rc;
+use std::sync::Arc;
+
+use js_sys::Promise;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use super::convert::{
+    Fields, VERIFIER_OPTIONS, json_text, now_seconds, principal_js, type_error, verify_error,
+};
+use super::keys::JsKeys;
+use crate::http::error::AuthError;
+use crate::http::url::HttpUrl;
+use crate::keys::cache::KeyCacheSettings;
+use crate::keys::jwks::JwkSet;
+use crate::keys::remote::RemoteKeys;
+use crate::verify::algorithm::Algorithm;
+use crate::verify::policy::Policy;
+use crate::verify::principal::Principal;
+use crate::verify::scope::DEFAULT_SCOPE_CLAIMS;
+use crate::verify::verify;
+
+enum Keys {
+    Static(Arc<JwkSet>),
+    Remote(RemoteKeys<JsKeys>),
+}
+
+struct Inner {
+    policy: Policy,
+    keys: Keys,
+}
+
+/// Verifies bearer JWT access tokens with the gateway's exact rules.
+#[wasm_bindgen]
+pub struct Verifier {
+    inner: Rc<Inner>,
+}
+
+#[wasm_bindgen]
+impl Verifier {
+    /// Builds a verifier; throws a `TypeError` naming the bad option.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "VerifierOptions")] options: JsValue,
+    ) -> Result<Verifier, JsValue> {
+        let options = Fields::new(&options, "Verifier options", &VERIFIER_OPTIONS)?;
+        let defaults = Policy::default();
+        let algorithms = match options.strings("algorithms")? {
+            None => defaults.algorithms.clone(),
+            Some(names) => names
+                .iter()
+                .map(|name| {
+                    name.parse().map_err(|_| {
+                        type_error(&format!("Verifier options: algorithm {name} is not allowed"))
+                    })
+                })
+                .collect::<Result<Vec<Algorithm>, JsValue>>()?,
+        };
+        let policy = Policy {
+            issuers: options.required_strings("issuer")?,
+            audiences: options.required_strings("audience")?,
+            algorithms,
+            leeway_seconds: options
+                .whole_number("leeway")?
+                .map_or(defaults.leeway_seconds, |n| u32::try_from(n).unwrap_or(u32::MAX)),
+            require_at_jwt: options.boolean("requireAtJwt")?.unwrap_or(false),
+            required_claims: options.strings("requiredClaims")?.unwrap_or_default(),
+            scope_claims: options
+                .strings("scopeClaims")?
+                .unwrap_or_else(|| DEFAULT_SCOPE_CLAIMS.map(str::to_owned).to_vec()),
+            ..defaults
+        };
+        let keys = match (options.get("jwks"), options.string("jwksUri")?) {
+            (Some(jwks), None) => {
+                let text = match jwks.as_string() {
+                    Some(text) => text,
+                    None => json_text(&jwks)?,
+                };
+                let keys =
+                    JwkSet::parse(text.as_bytes()).map_err(|err| type_error(&format!("jwks: {err}")))?;
+                Keys::Static(Arc::new(keys))
+            }
+            (None, Some(uri)) => {
+                HttpUrl::parse(&uri).map_err(|err| type_error(&format!("jwksUri {err}")))?;
+                let base = KeyCacheSettings::default();
+                let settings = KeyCacheSettings {
+                    max_age: options.whole_number("maxAgeSeconds")?.unwrap_or(base.max_age),
+                    cooldown: options.whole_number("cooldownSeconds")?.unwrap_or(base.cooldown),
+                    max_stale: options.whole_number("maxStaleSeconds")?.unwrap_or(base.max_stale),
+                };
+                // The first issuer names the key set in logs.
+                let issuer = policy.issuers.first().cloned().unwrap_or_default();
+                Keys::Remote(RemoteKeys::new(JsKeys, issuer, Some(uri), settings))
+            }
+            _ => return Err(type_error("Verifier options: give exactly one of jwks and jwksUri")),
+        };
+        Ok(Verifier { inner: Rc::new(Inner { policy, keys }) })
+    }
+
+    /// Verifies a token (the value after `Bearer `). Resolves to the
+    /// principal; rejects with a `VerifyError`. `now` (Unix seconds) is for
+    /// tests and replays; it defaults to the current time.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Principal>")]
+    pub fn verify(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
+        now: Option<f64>,
+    ) -> Promise {
+        let Some(token) = token.as_string() else {
+            return Promise::reject(&type_error("verify: token must be a string"));
+        };
+        #[allow(clippy::cast_possible_truncation)]
+        let now = match now {
+            None => now_seconds(),
+            Some(now) if now.is_finite() => now.floor() as i64,
+            Some(_) => return Promise::reject(&type_error("verify: now must be a number of seconds")),
+        };
+        let inner = Rc::clone(&self.inner);
+        future_to_promise(async move {
+            let principal = inner.verify(&token, now).await.map_err(|err| verify_error(&err))?;
+            principal_js(&principal)
+        })
+    }
+}
+
+impl Inner {
+    async fn verify(&self, token: &str, now: i64) -> Result<Principal, AuthError> {
+        match &self.keys {
+            Keys::Static(keys) => Ok(verify(token, keys, &self.policy, now)?),
+            Keys::Remote(remote) => remote.verify(token, &self.policy, now).await,
+        }
+    }
+}
