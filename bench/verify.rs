@@ -8,8 +8,11 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use mcp_edge_guard::{JwkSet, Policy, verify};
-use serde_json::Value;
+#[path = "../tests/common/vectors.rs"]
+mod vectors;
+
+use mcp_edge_guard::{JwkSet, verify};
+use vectors::{read as vector, setup as load};
 
 const CASES: [&str; 10] = [
     "accept-rs256",
@@ -24,18 +27,6 @@ const CASES: [&str; 10] = [
     "reject-malformed-base64",
     "reject-over-size-limit",
 ];
-
-fn vector(name: &str) -> Value {
-    let path = format!("{}/tests/vectors/{name}.json", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(path).expect("vector")).expect("json")
-}
-
-fn load(name: &str) -> (String, JwkSet, Policy, i64) {
-    let vector = vector(name);
-    let keys = JwkSet::parse(vector["jwks"].to_string().as_bytes()).expect("keys");
-    let policy = serde_json::from_value(vector["policy"].clone()).expect("policy");
-    (vector["token"].as_str().expect("token").to_owned(), keys, policy, vector["now"].as_i64().expect("now"))
-}
 
 /// Median rate of several timed rounds, each long enough to swamp timer noise.
 fn rate(mut run: impl FnMut()) -> f64 {

@@ -2,20 +2,11 @@
 //! huge tokens, garbage, every one-character mutation of a valid token, and
 //! hostile JWKS documents. (The fuzz targets in `fuzz/` explore further.)
 
+#[path = "common/vectors.rs"]
+mod vectors;
+
 use mcp_edge_guard::{JwkSet, Policy, TokenError, extract_bearer, verify};
-use serde_json::Value;
-
-fn vector(name: &str) -> Value {
-    let path = format!("{}/tests/vectors/{name}.json", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(path).expect("vector file")).expect("vector json")
-}
-
-fn setup(name: &str) -> (String, JwkSet, Policy, i64) {
-    let v = vector(name);
-    let keys = JwkSet::parse(v["jwks"].to_string().as_bytes()).expect("usable keys");
-    let policy: Policy = serde_json::from_value(v["policy"].clone()).expect("policy");
-    (v["token"].as_str().expect("token").to_owned(), keys, policy, v["now"].as_i64().expect("now"))
-}
+use vectors::setup;
 
 /// A small deterministic generator, so failures reproduce.
 struct XorShift(u64);

@@ -2,7 +2,8 @@
 //! with jose) through the core. `VECTORS_DIR` points it at another copy, which
 //! is how `make test` proves a fresh regeneration passes too.
 
-use std::path::{Path, PathBuf};
+#[path = "common/vectors.rs"]
+mod vectors;
 
 use mcp_edge_guard::{AuthError, JwkSet, Policy, TokenError, verify};
 use serde::Deserialize;
@@ -92,27 +93,8 @@ fn outcome(vector: &Vector) -> Expect {
     }
 }
 
-fn vectors_dir() -> PathBuf {
-    std::env::var_os("VECTORS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors"))
-}
-
 fn load_vectors() -> Vec<Vector> {
-    let dir = vectors_dir();
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|err| panic!("reading {}: {err}", dir.display()))
-        .map(|entry| entry.expect("dir entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-        .collect();
-    paths.sort();
-    paths
-        .iter()
-        .map(|path| {
-            let text = std::fs::read_to_string(path).expect("vector readable");
-            serde_json::from_str(&text).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
-        })
-        .collect()
+    vectors::all()
 }
 
 #[test]

@@ -130,6 +130,11 @@ impl AuthError {
     /// Claim-specific reasons come back with a placeholder claim name, which
     /// no wire text shows.
     pub fn from_reason(reason: &str) -> Option<Self> {
+        Self::every_kind().into_iter().find(|err| err.reason() == reason)
+    }
+
+    /// One value of each variant (token errors included; placeholders inside).
+    fn every_kind() -> impl Iterator<Item = Self> {
         let others = [
             Self::MissingToken,
             Self::InvalidRequest(RequestError::MalformedAuthorization),
@@ -139,11 +144,7 @@ impl AuthError {
             Self::ToolDenied,
             Self::KeysUnavailable,
         ];
-        TokenError::every_kind()
-            .into_iter()
-            .map(Self::InvalidToken)
-            .chain(others)
-            .find(|err| err.reason() == reason)
+        TokenError::every_kind().into_iter().map(Self::InvalidToken).chain(others)
     }
 }
 
@@ -201,6 +202,27 @@ mod tests {
             assert!(!text.is_empty());
             assert!(text.bytes().all(|b| (0x20..=0x7e).contains(&b) && b != b'"' && b != b'\\'));
         }
+    }
+
+    #[test]
+    fn every_kind_lists_each_variant() {
+        // The exhaustive match breaks the build when a variant is added, and the
+        // assertion fails until `every_kind` lists it too (token errors have their own).
+        let mut seen = [false; 8];
+        for err in AuthError::every_kind() {
+            let slot = match err {
+                AuthError::MissingToken => 0,
+                AuthError::InvalidRequest(RequestError::MalformedAuthorization) => 1,
+                AuthError::InvalidRequest(RequestError::TokenInQuery) => 2,
+                AuthError::InvalidRequest(RequestError::MultipleTokens) => 3,
+                AuthError::InvalidToken(_) => 4,
+                AuthError::InsufficientScope { .. } => 5,
+                AuthError::ToolDenied => 6,
+                AuthError::KeysUnavailable => 7,
+            };
+            seen[slot] = true;
+        }
+        assert!(seen.iter().all(|listed| *listed), "every_kind misses a variant");
     }
 
     #[test]

@@ -8,27 +8,18 @@
 //! Ed25519, and a JWK `alg` that is not a supported signature algorithm for
 //! that key.
 
-use std::borrow::Cow;
 use std::fmt;
 
-use base64ct::{Base64UrlUnpadded, Encoding};
-use jwt_compact::alg::{Ed25519, Es256, RsaPublicKey};
-use jwt_compact::jwk::JsonWebKey;
+use jwt_compact::alg::RsaPublicKey;
 use serde::Deserialize;
 
+use crate::keys::jwk::{Ed25519Key, P256Key, parse_key};
 use crate::verify::algorithm::{Algorithm, KeyFamily};
 
 /// Upper bound on a JWKS document; real ones are a few KB.
 pub const MAX_JWKS_BYTES: usize = 256 * 1024;
 /// Keys past this many are skipped: bounds the work a hostile set can cause.
 pub const MAX_KEYS: usize = 64;
-
-const MIN_RSA_BITS: usize = 2048;
-/// The `rsa` crate refuses larger moduli; saying so up front gives a clear reason.
-const MAX_RSA_BITS: usize = 4096;
-
-pub(crate) type P256Key = <Es256 as jwt_compact::Algorithm>::VerifyingKey;
-pub(crate) type Ed25519Key = <Ed25519 as jwt_compact::Algorithm>::VerifyingKey;
 
 /// A parsed key set: the usable keys in document order, and what was skipped.
 #[derive(Debug, Clone)]
@@ -141,11 +132,6 @@ impl JwkSet {
     pub fn skipped(&self) -> &[SkippedKey] {
         &self.skipped
     }
-
-    /// Whether any key carries this `kid`.
-    pub fn contains_kid(&self, kid: &str) -> bool {
-        self.keys.iter().any(|key| key.kid.as_deref() == Some(kid))
-    }
 }
 
 impl Jwk {
@@ -155,139 +141,6 @@ impl Jwk {
             PublicKey::P256(_) => KeyFamily::P256,
             PublicKey::Ed25519(_) => KeyFamily::Ed25519,
         }
-    }
-}
-
-/// The JWK members we read (RFC 7517 §4, RFC 7518 §6). The key material is
-/// decoded here and handed to jwt-compact's `jwk` module as a `JsonWebKey`;
-/// reading the few members by hand spares the wasm builds the generic serde
-/// machinery a derived or internally tagged impl would bring.
-struct Members<'v> {
-    kty: &'v str,
-    kid: Option<String>,
-    key_use: Option<String>,
-    key_ops: Option<Vec<String>>,
-    alg: Option<&'v str>,
-    crv: Option<&'v str>,
-    n: Option<&'v str>,
-    e: Option<&'v str>,
-    x: Option<&'v str>,
-    y: Option<&'v str>,
-}
-
-impl<'v> Members<'v> {
-    /// Reads the members; a present member of the wrong JSON type is an error.
-    fn read(object: &'v serde_json::Map<String, serde_json::Value>) -> Result<Self, SkipReason> {
-        let text = |name: &str| match object.get(name) {
-            None | Some(serde_json::Value::Null) => Ok(None),
-            Some(serde_json::Value::String(value)) => Ok(Some(value.as_str())),
-            Some(_) => Err(SkipReason::BadMembers),
-        };
-        let key_ops = match object.get("key_ops") {
-            None | Some(serde_json::Value::Null) => None,
-            Some(serde_json::Value::Array(ops)) => Some(
-                ops.iter()
-                    .map(|op| op.as_str().map(str::to_owned))
-                    .collect::<Option<Vec<_>>>()
-                    .ok_or(SkipReason::BadMembers)?,
-            ),
-            Some(_) => return Err(SkipReason::BadMembers),
-        };
-        Ok(Self {
-            kty: text("kty")?.ok_or(SkipReason::BadMembers)?,
-            kid: text("kid")?.map(str::to_owned),
-            key_use: text("use")?.map(str::to_owned),
-            key_ops,
-            alg: text("alg")?,
-            crv: text("crv")?,
-            n: text("n")?,
-            e: text("e")?,
-            x: text("x")?,
-            y: text("y")?,
-        })
-    }
-}
-
-impl Members<'_> {
-    fn json_web_key(&self, family: KeyFamily) -> Result<JsonWebKey<'_>, SkipReason> {
-        let bytes = |member: Option<&str>| {
-            let text = member.ok_or(SkipReason::BadMembers)?;
-            Base64UrlUnpadded::decode_vec(text).map(Cow::Owned).map_err(|_| SkipReason::BadMembers)
-        };
-        let curve = || self.crv.map(Cow::Borrowed).ok_or(SkipReason::BadMembers);
-        Ok(match family {
-            KeyFamily::Rsa => JsonWebKey::Rsa {
-                modulus: bytes(self.n)?,
-                public_exponent: bytes(self.e)?,
-                private_parts: None,
-            },
-            KeyFamily::P256 => JsonWebKey::EllipticCurve {
-                curve: curve()?,
-                x: bytes(self.x)?,
-                y: bytes(self.y)?,
-                secret: None,
-            },
-            KeyFamily::Ed25519 => JsonWebKey::KeyPair { curve: curve()?, x: bytes(self.x)?, secret: None },
-        })
-    }
-}
-
-fn parse_key(value: &serde_json::Value) -> Result<Jwk, SkipReason> {
-    let object = value.as_object().ok_or(SkipReason::NotAnObject)?;
-    let members = Members::read(object)?;
-    let family = match members.kty {
-        "RSA" => KeyFamily::Rsa,
-        "EC" => KeyFamily::P256,
-        "OKP" => KeyFamily::Ed25519,
-        "oct" => return Err(SkipReason::Symmetric),
-        _ => return Err(SkipReason::UnknownKeyType),
-    };
-    if members.key_use.as_deref().is_some_and(|key_use| key_use != "sig") {
-        return Err(SkipReason::NotForSignatures);
-    }
-    if members.key_ops.as_ref().is_some_and(|ops| !ops.iter().any(|op| op == "verify")) {
-        return Err(SkipReason::NoVerifyOperation);
-    }
-    let alg = match members.alg {
-        None => None,
-        Some(name) => {
-            let alg: Algorithm = name.parse().map_err(|_| SkipReason::UnsupportedAlgorithm)?;
-            if alg.key_family() != family {
-                return Err(SkipReason::AlgorithmKeyMismatch);
-            }
-            Some(alg)
-        }
-    };
-    let key = public_key(&members.json_web_key(family)?)?;
-    Ok(Jwk { kid: members.kid, alg, key_use: members.key_use, key_ops: members.key_ops, key })
-}
-
-fn public_key(jwk: &JsonWebKey<'_>) -> Result<PublicKey, SkipReason> {
-    match jwk {
-        JsonWebKey::Rsa { modulus, .. } => {
-            let bits = bit_length(modulus);
-            if !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&bits) {
-                return Err(SkipReason::RsaKeySize);
-            }
-            RsaPublicKey::try_from(jwk).map(PublicKey::Rsa).map_err(|_| SkipReason::BadMembers)
-        }
-        JsonWebKey::EllipticCurve { curve, .. } if curve == "P-256" => {
-            P256Key::try_from(jwk).map(PublicKey::P256).map_err(|_| SkipReason::BadMembers)
-        }
-        JsonWebKey::KeyPair { curve, .. } if curve == "Ed25519" => {
-            Ed25519Key::try_from(jwk).map(PublicKey::Ed25519).map_err(|_| SkipReason::BadMembers)
-        }
-        JsonWebKey::EllipticCurve { .. } | JsonWebKey::KeyPair { .. } => Err(SkipReason::UnsupportedCurve),
-        _ => Err(SkipReason::UnknownKeyType),
-    }
-}
-
-/// Bit length of a big-endian unsigned integer (leading zero bytes ignored).
-fn bit_length(big_endian: &[u8]) -> usize {
-    let mut digits = big_endian.iter().skip_while(|byte| **byte == 0);
-    match digits.next() {
-        None => 0,
-        Some(first) => digits.count() * 8 + (8 - first.leading_zeros() as usize),
     }
 }
 
@@ -376,8 +229,7 @@ mod tests {
             set.skipped(),
             [SkippedKey { index: 0, kid: Some("1".into()), reason: SkipReason::NotForSignatures }]
         );
-        assert!(set.contains_kid("2011-04-29"));
-        assert!(!set.contains_kid("1"));
+        assert!(set.keys().iter().all(|key| key.kid.as_deref() != Some("1")));
     }
 
     #[test]
@@ -464,14 +316,5 @@ mod tests {
         assert_eq!(set.keys().len(), MAX_KEYS);
         assert_eq!(set.skipped().len(), 3);
         assert!(set.skipped().iter().all(|key| key.reason == SkipReason::TooManyKeys));
-    }
-
-    #[test]
-    fn bit_length_ignores_leading_zeros() {
-        assert_eq!(bit_length(&[]), 0);
-        assert_eq!(bit_length(&[0, 0]), 0);
-        assert_eq!(bit_length(&[0, 1]), 1);
-        assert_eq!(bit_length(&[0x80, 0]), 16);
-        assert_eq!(bit_length(&[0, 0x7f, 0xff]), 15);
     }
 }

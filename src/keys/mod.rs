@@ -6,6 +6,7 @@ pub(crate) mod cache;
 pub(crate) mod discovery;
 pub(crate) mod error;
 pub(crate) mod event;
+mod jwk;
 pub(crate) mod jwks;
 pub(crate) mod remote;
 pub(crate) mod selection;

@@ -6,12 +6,24 @@
 //! with the hierarchy rules of [`ScopeSet::grants`].
 
 use std::collections::BTreeSet;
+use std::fmt;
 
 use serde_json::Value;
 
 use crate::http::error::AuthError;
 use crate::mcp::jsonrpc::RpcCall;
 use crate::verify::scope::ScopeSet;
+
+/// Why a `TOOL_SCOPES` value is refused. Names tools and scopes (the
+/// operator's own configuration), never request data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ToolScopesError {
+    NotJson(String),
+    NotAnObject,
+    ScopeNotString { tool: String },
+    BadRule { tool: String },
+    NotOneScope { tool: String, scope: String },
+}
 
 /// The parsed `TOOL_SCOPES` policy.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -24,11 +36,10 @@ pub struct ToolScopes {
 
 impl ToolScopes {
     /// Parses the `TOOL_SCOPES` JSON. Errors say what is wrong without echoing values.
-    pub fn parse(json: &str) -> Result<Self, String> {
-        let value: Value = serde_json::from_str(json).map_err(|err| format!("not valid JSON ({err})"))?;
-        let Value::Object(entries) = value else {
-            return Err("must be a JSON object of tool name -> scope or [scopes]".into());
-        };
+    pub fn parse(json: &str) -> Result<Self, ToolScopesError> {
+        let value: Value =
+            serde_json::from_str(json).map_err(|err| ToolScopesError::NotJson(err.to_string()))?;
+        let Value::Object(entries) = value else { return Err(ToolScopesError::NotAnObject) };
         let mut policy = Self::default();
         for (tool, rule) in entries {
             let scopes = match rule {
@@ -37,13 +48,13 @@ impl ToolScopes {
                     .into_iter()
                     .map(|item| match item {
                         Value::String(scope) => Ok(scope),
-                        _ => Err(format!("scopes for tool '{tool}' must be strings")),
+                        _ => Err(ToolScopesError::ScopeNotString { tool: tool.clone() }),
                     })
                     .collect::<Result<Vec<_>, _>>()?,
-                _ => return Err(format!("the rule for tool '{tool}' must be a scope or an array of scopes")),
+                _ => return Err(ToolScopesError::BadRule { tool }),
             };
             if let Some(bad) = scopes.iter().find(|scope| ScopeSet::parse(scope).len() != 1) {
-                return Err(format!("'{bad}' (tool '{tool}') is not a single valid scope token"));
+                return Err(ToolScopesError::NotOneScope { scope: bad.clone(), tool });
             }
             if tool == "*" {
                 policy.default = Some(scopes);
@@ -87,6 +98,24 @@ impl ToolScopes {
         if missing.is_empty() { Ok(()) } else { Err(AuthError::InsufficientScope { required: missing }) }
     }
 }
+
+impl fmt::Display for ToolScopesError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotJson(err) => write!(f, "not valid JSON ({err})"),
+            Self::NotAnObject => f.write_str("must be a JSON object of tool name -> scope or [scopes]"),
+            Self::ScopeNotString { tool } => write!(f, "scopes for tool '{tool}' must be strings"),
+            Self::BadRule { tool } => {
+                write!(f, "the rule for tool '{tool}' must be a scope or an array of scopes")
+            }
+            Self::NotOneScope { tool, scope } => {
+                write!(f, "'{scope}' (tool '{tool}') is not a single valid scope token")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ToolScopesError {}
 
 #[cfg(test)]
 mod tests {
