@@ -105,10 +105,11 @@ impl GatewayConfig {
             }),
         };
         let leeway_seconds = number("LEEWAY_SECONDS", i64::from(DEFAULT_LEEWAY_SECONDS));
+        let defaults = KeyCacheSettings::default();
         let key_cache = KeyCacheSettings {
-            max_age: number("JWKS_MAX_AGE_SECONDS", 600),
-            cooldown: number("JWKS_COOLDOWN_SECONDS", 30),
-            max_stale: number("JWKS_MAX_STALE_SECONDS", 86_400),
+            max_age: number("JWKS_MAX_AGE_SECONDS", defaults.max_age),
+            cooldown: number("JWKS_COOLDOWN_SECONDS", defaults.cooldown),
+            max_stale: number("JWKS_MAX_STALE_SECONDS", defaults.max_stale),
         };
         let origin_timeout_seconds = number("ORIGIN_TIMEOUT_SECONDS", 30);
 

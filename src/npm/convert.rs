@@ -43,6 +43,7 @@ pub(super) fn verify_error(err: &AuthError) -> JsValue {
     let error = js_sys::Error::new(err.description());
     error.set_name("VerifyError");
     let code = err.code().map_or("unauthorized", |code| code.as_str());
+    // Properties of a fresh Error object: setting them cannot fail.
     let _ = Reflect::set(&error, &"code".into(), &code.into());
     let _ = Reflect::set(&error, &"status".into(), &JsValue::from(err.status()));
     let _ = Reflect::set(&error, &"reason".into(), &err.reason().into());
