@@ -1,6 +1,8 @@
 //! What the key-set loop tells the adapters' logs, and the one JSON form both
 //! print it in. Reasons, URLs and key ids only: never key material.
 
+use std::fmt;
+
 use serde_json::{Value, json};
 
 use crate::keys::error::{KeyFetchError, RefreshFailure};
@@ -21,7 +23,8 @@ impl KeyEvent<'_> {
         !matches!(self, Self::KeysSkipped { .. })
     }
 
-    /// One structured log line.
+    /// One structured JSON log line (the gateway's Workers Logs).
+    #[cfg_attr(not(feature = "worker"), allow(dead_code))]
     pub(crate) fn log_line(&self) -> String {
         let line = match self {
             Self::RefreshFailed { issuer, failure } => {
@@ -57,6 +60,28 @@ impl KeyEvent<'_> {
     }
 }
 
+/// One line for a person reading a console (the npm package's `console.warn`);
+/// written without a JSON serializer, which keeps it out of the package's wasm.
+impl fmt::Display for KeyEvent<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::RefreshFailed { issuer, failure } => {
+                write!(f, "mcp-edge-guard: no keys for {issuer} ({}): {failure}", failure.reason())
+            }
+            Self::KeysSkipped { jwks_uri, skipped } => {
+                write!(f, "mcp-edge-guard: {jwks_uri}: skipped {} key(s)", skipped.len())?;
+                for key in *skipped {
+                    write!(f, "; #{} {}: {}", key.index, key.kid.as_deref().unwrap_or("(no kid)"), key.reason)?;
+                }
+                Ok(())
+            }
+            Self::SharedCopyFailed { jwks_uri, error } => {
+                write!(f, "mcp-edge-guard: shared key copy for {jwks_uri}: {error}")
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,5 +96,6 @@ mod tests {
         assert_eq!(line["event"], "mcp_edge_guard.keys_refresh_failed");
         assert_eq!(line["attempts"][0]["reason"], "bad_status");
         assert_eq!(line["attempts"][0]["detail"], "status 503");
+        assert_eq!(event.to_string(), "mcp-edge-guard: no keys for https://as (bad_status): https://as/jwks: status 503");
     }
 }

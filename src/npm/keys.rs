@@ -59,7 +59,7 @@ impl KeySource for JsKeys {
         let Ok(console) = Reflect::get(&js_sys::global(), &"console".into()) else { return };
         if let Ok(log) = Reflect::get(&console, &method.into()).and_then(JsCast::dyn_into::<Function>) {
             // Nowhere else to report a console that throws.
-            let _printed = log.call1(&console, &event.log_line().into());
+            let _printed = log.call1(&console, &event.to_string().into());
         }
     }
 }

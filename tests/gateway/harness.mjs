@@ -4,6 +4,7 @@
 
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { Miniflare } from 'miniflare';
 import { startAuthServer } from '../../stack/auth-server.mjs';
 import { startMcpOrigin } from '../../stack/mcp-origin.mjs';
@@ -33,6 +34,20 @@ export async function freePort() {
  *  assets in front of it (as `[assets]` in wrangler.toml does) and a Cache API
  *  persisted to a directory (shared by gateways started on it in turn). */
 export async function startGateway({ port, vars, rateLimit, assetsDirectory, cachePersist }) {
+  // The gateway's JSON log lines, parsed, for tests that check what it logged.
+  // GATEWAY_LOGS=1 prints them as well.
+  const logs = [];
+  const capture = (stream, sink) => {
+    createInterface({ input: stream }).on('line', (line) => {
+      if (process.env.GATEWAY_LOGS) sink.write(`${line}\n`);
+      try {
+        const entry = JSON.parse(line);
+        if (entry && typeof entry.event === 'string') logs.push(entry);
+      } catch {
+        // Not one of ours (workerd's own messages).
+      }
+    });
+  };
   const mf = new Miniflare({
     modules: true,
     scriptPath: resolve(BUILD, 'index.js'),
@@ -46,9 +61,22 @@ export async function startGateway({ port, vars, rateLimit, assetsDirectory, cac
     cf: false,
     host: '127.0.0.1',
     port,
+    handleRuntimeStdio(stdout, stderr) {
+      capture(stdout, process.stdout);
+      capture(stderr, process.stderr);
+    },
   });
   const url = await mf.ready;
-  return { url: url.href.replace(/\/$/, ''), mf, close: () => mf.dispose() };
+  /** The logged events named `name`, once they have arrived (log lines flush asynchronously). */
+  async function events(name, { atLeast = 1, within = 2000 } = {}) {
+    const deadline = Date.now() + within;
+    for (;;) {
+      const found = logs.filter((entry) => entry.event === name);
+      if (found.length >= atLeast || Date.now() > deadline) return found;
+      await new Promise((done) => setTimeout(done, 20));
+    }
+  }
+  return { url: url.href.replace(/\/$/, ''), mf, logs, events, close: () => mf.dispose() };
 }
 
 /**

@@ -203,6 +203,13 @@ test('AS outage: stale keys keep serving; /health reports degraded', async (t) =
   assert.equal(h.body.status, 'degraded');
   assert.equal(h.body.keys_fresh, false);
   assert.ok(h.body.keys >= 1, `stale keys still held: ${JSON.stringify(h.body)}`);
+  assert.equal(h.body.last_key_error?.reason, 'bad_status', 'the failed refresh is shown');
+  assert.match(h.body.last_key_error.detail, /status 503/);
+  const failures = await stack.gateway.events('mcp_edge_guard.keys_refresh_failed');
+  assert.equal(failures.length, 1, 'one failed refresh, logged once');
+  assert.equal(failures[0].issuer, stack.auth.issuer);
+  assert.equal(failures[0].attempts[0].reason, 'bad_status');
+  assert.ok(!JSON.stringify(failures).includes('"n"'), 'no key material in the log');
 
   const again = await mcpPost(stack.resource, token);
   assert.equal(again.status, 200, `still serving while degraded: ${describe(again)}`);
@@ -239,6 +246,7 @@ test('no keys at all: JWKS_URI on a closed port → 503 temporarily_unavailable'
   const h = await health(stack.base);
   assert.equal(h.status, 503);
   assert.equal(h.body.jwks_uri, `http://127.0.0.1:${closed}/jwks`);
+  assert.equal(h.body.last_key_error?.reason, 'unreachable', JSON.stringify(h.body));
 });
 
 test('max stale exceeded during an outage → 503', async (t) => {

@@ -306,6 +306,12 @@ describe('origin failures', () => {
     assert.equal(response.status, 502);
     const body = await response.json();
     assert.equal(body.error, 'origin_unreachable');
+    // The origin's failure is the gateway's error, not the client's denial.
+    const [decision] = await downGateway.events('mcp_edge_guard.decision');
+    assert.equal(decision?.decision, 'error', JSON.stringify(downGateway.logs));
+    assert.equal(decision.reason, 'origin_unreachable');
+    assert.equal(decision.status, 502);
+    assert.equal(decision.client_id, 'demo-m2m');
   });
 
   test('origin never answers → 504 origin_timeout after ORIGIN_TIMEOUT_SECONDS', async () => {
