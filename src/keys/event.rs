@@ -71,7 +71,13 @@ impl fmt::Display for KeyEvent<'_> {
             Self::KeysSkipped { jwks_uri, skipped } => {
                 write!(f, "mcp-edge-guard: {jwks_uri}: skipped {} key(s)", skipped.len())?;
                 for key in *skipped {
-                    write!(f, "; #{} {}: {}", key.index, key.kid.as_deref().unwrap_or("(no kid)"), key.reason)?;
+                    write!(
+                        f,
+                        "; #{} {}: {}",
+                        key.index,
+                        key.kid.as_deref().unwrap_or("(no kid)"),
+                        key.reason
+                    )?;
                 }
                 Ok(())
             }
@@ -96,6 +102,9 @@ mod tests {
         assert_eq!(line["event"], "mcp_edge_guard.keys_refresh_failed");
         assert_eq!(line["attempts"][0]["reason"], "bad_status");
         assert_eq!(line["attempts"][0]["detail"], "status 503");
-        assert_eq!(event.to_string(), "mcp-edge-guard: no keys for https://as (bad_status): https://as/jwks: status 503");
+        assert_eq!(
+            event.to_string(),
+            "mcp-edge-guard: no keys for https://as (bad_status): https://as/jwks: status 503"
+        );
     }
 }
