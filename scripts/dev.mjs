@@ -5,6 +5,7 @@
 // Ctrl-C stops all three.
 
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { startAuthServer } from '../stack/auth-server.mjs';
 import { startMcpOrigin } from '../stack/mcp-origin.mjs';
@@ -15,7 +16,10 @@ const RESOURCE = `${GATEWAY}/mcp`;
 
 const auth = await startAuthServer({ port: 9000, resource: RESOURCE });
 const origin = await startMcpOrigin({ port: 9100 });
-const wrangler = spawn(resolve(ROOT, 'node_modules/.bin/wrangler'), ['dev', '--ip', '127.0.0.1', '--port', '8787'], {
+// A fresh SESSION_SECRET per run (a `wrangler secret` in a deployment): binds
+// MCP sessions to their principal and authenticates the shared key copy.
+const sessionSecret = randomBytes(32).toString('base64url');
+const wrangler = spawn(resolve(ROOT, 'node_modules/.bin/wrangler'), ['dev', '--ip', '127.0.0.1', '--port', '8787', '--var', `SESSION_SECRET:${sessionSecret}`], {
   cwd: ROOT,
   stdio: ['ignore', 'pipe', 'inherit'],
   env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },

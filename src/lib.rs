@@ -31,11 +31,13 @@ mod verify;
 #[cfg(feature = "worker")]
 mod worker;
 
-pub use http::bearer::{extract_bearer, token_in_query};
+pub use http::bearer::extract_bearer;
 pub use http::challenge::{ChallengeContext, challenge, error_body};
 pub use http::error::{AuthError, ErrorCode, RequestError};
+pub use http::media_type::{MediaTypeError, check_json};
 pub use http::metadata::{ProtectedResourceMetadata, is_metadata_path, metadata_url};
 pub use http::pkce;
+pub use http::query::{FixedParameter, forward_url, token_in_query};
 pub use http::url::{HttpUrl, UrlError};
 pub use keys::jwks::{JwkSet, JwksError, SkipReason, SkippedKey};
 pub use keys::selection::select_keys;

@@ -27,13 +27,6 @@ pub fn extract_bearer(header: Option<&str>) -> Result<&str, AuthError> {
     if is_b64token(token) { Ok(token) } else { Err(RequestError::MalformedAuthorization.into()) }
 }
 
-/// Whether a URI query carries an `access_token` parameter (RFC 6750 §2.3).
-/// Such requests are refused, not ignored: OAuth 2.1 §5.1.2 forbids the
-/// method, and a token in a URL ends up in logs and histories.
-pub fn token_in_query(query: &str) -> bool {
-    query.trim_start_matches('?').split('&').any(|pair| pair.split('=').next() == Some("access_token"))
-}
-
 /// `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`
 fn is_b64token(token: &str) -> bool {
     let body = token.trim_end_matches('=');
@@ -64,14 +57,6 @@ mod tests {
         assert_eq!(extract_bearer(Some("   ")), Err(AuthError::MissingToken));
         assert_eq!(extract_bearer(Some("Basic dXNlcjpwYXNz")), Err(AuthError::MissingToken));
         assert_eq!(extract_bearer(Some("Bearertoken")), Err(AuthError::MissingToken));
-    }
-
-    #[test]
-    fn finds_access_token_in_a_query() {
-        assert!(token_in_query("?access_token=abc"));
-        assert!(token_in_query("a=1&access_token="));
-        assert!(!token_in_query("?my_access_token=1&x=access_token"));
-        assert!(!token_in_query(""));
     }
 
     #[test]

@@ -5,6 +5,8 @@
 pub(crate) mod bearer;
 pub(crate) mod challenge;
 pub(crate) mod error;
+pub(crate) mod media_type;
 pub(crate) mod metadata;
 pub mod pkce;
+pub(crate) mod query;
 pub(crate) mod url;

@@ -90,6 +90,11 @@ impl KeyCache {
         self.last_attempt = Some(now);
     }
 
+    /// Forgets an attempt that never completed (its request went away).
+    pub fn forget_attempt(&mut self) {
+        self.last_attempt = None;
+    }
+
     /// Stores a newly fetched key set.
     pub fn store(&mut self, cached: CachedKeys) {
         self.current = Some(cached);

@@ -31,6 +31,8 @@ pub enum KeyFetchError {
     Jwks(JwksError),
     /// The platform failed to build the request or read the body.
     Platform(String),
+    /// The copy shared between instances failed its MAC or has impossible times.
+    SharedCopyRejected,
 }
 
 impl KeyFetchError {
@@ -47,6 +49,7 @@ impl KeyFetchError {
             Self::BadJwksUri(_) => "bad_jwks_uri",
             Self::Jwks(_) => "bad_jwks",
             Self::Platform(_) => "platform_error",
+            Self::SharedCopyRejected => "shared_copy_rejected",
         }
     }
 }
@@ -64,6 +67,7 @@ impl fmt::Display for KeyFetchError {
             Self::BadJwksUri(err) => write!(f, "jwks_uri {err}"),
             Self::Jwks(err) => err.fmt(f),
             Self::Platform(detail) => write!(f, "platform error: {detail}"),
+            Self::SharedCopyRejected => f.write_str("shared key copy is not authentic or not plausible"),
         }
     }
 }
@@ -122,6 +126,7 @@ mod tests {
             KeyFetchError::BadJwksUri(UrlError::NotHttp),
             KeyFetchError::Jwks(JwksError::Malformed),
             KeyFetchError::Platform("TypeError".into()),
+            KeyFetchError::SharedCopyRejected,
         ];
         let mut reasons: Vec<_> = errors.iter().map(KeyFetchError::reason).collect();
         reasons.sort_unstable();

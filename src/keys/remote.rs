@@ -30,6 +30,8 @@ use crate::verify::verify;
 
 /// How long the authorization server gets to answer one metadata or JWKS request.
 pub(crate) const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
+/// How far ahead of our clock another instance's may be.
+const CLOCK_SKEW: i64 = 60;
 /// How often a request waiting for another's refresh looks again.
 const POLL: Duration = Duration::from_millis(20);
 
@@ -88,8 +90,6 @@ pub(crate) struct RemoteKeys<S> {
 #[cfg_attr(not(feature = "worker"), allow(dead_code))]
 pub(crate) struct KeyStatus {
     pub fresh: bool,
-    pub usable_keys: Option<usize>,
-    pub jwks_uri: Option<String>,
     pub last_failure: Option<RefreshFailure>,
 }
 
@@ -139,18 +139,25 @@ impl<S: KeySource> RemoteKeys<S> {
         }
     }
 
-    /// Keys to verify with now: refreshed first when due (and the cooldown
-    /// allows), else the cached ones while fresh or usably stale.
+    /// Keys to verify with now. Due keys are refreshed first by the request
+    /// that finds them due (within the cooldown); while a refresh runs, a
+    /// request with usable keys at hand uses them and never waits: only a
+    /// request with nothing to verify with waits for it (bounded).
     pub(crate) async fn current(&self, now: i64) -> Option<Arc<JwkSet>> {
-        let waited = self.wait_for_refresh().await;
-        if waited == Waited::Abandoned || (waited == Waited::Idle && self.cache.borrow().needs_refresh(now)) {
+        if !self.refresh_running() {
+            if self.cache.borrow().needs_refresh(now) {
+                self.refresh(now).await;
+            }
+        } else if self.cache.borrow().usable(now).is_none()
+            && self.wait_for_refresh().await == Waited::Abandoned
+        {
             self.refresh(now).await;
         }
         self.cache.borrow().usable(now).cloned()
     }
 
     /// After a token named an unknown `kid`: the keys after a refetch (one per
-    /// cooldown, or the one another request just made); `None` when none was
+    /// cooldown, or the one another request is making); `None` when none was
     /// allowed or it failed.
     async fn after_unknown_kid(&self, now: i64) -> Option<Arc<JwkSet>> {
         let refreshed = match self.wait_for_refresh().await {
@@ -165,12 +172,7 @@ impl<S: KeySource> RemoteKeys<S> {
     #[cfg_attr(not(feature = "worker"), allow(dead_code))]
     pub(crate) fn status(&self, now: i64) -> KeyStatus {
         let cache = self.cache.borrow();
-        KeyStatus {
-            fresh: cache.is_fresh(now),
-            usable_keys: cache.usable(now).map(|keys| keys.keys().len()),
-            jwks_uri: self.jwks_uri.borrow().clone(),
-            last_failure: self.last_failure.borrow().clone(),
-        }
+        KeyStatus { fresh: cache.is_fresh(now), last_failure: self.last_failure.borrow().clone() }
     }
 
     /// Fetches now; whether keys were stored. A failure is reported and kept.
@@ -198,13 +200,33 @@ impl<S: KeySource> RemoteKeys<S> {
         let mut waited = Waited::Idle;
         while let Some((_, since)) = self.running.get() {
             if self.source.clock_millis().saturating_sub(since) >= self.refresh_limit_ms() {
-                self.running.set(None);
+                self.abandon_refresh();
                 return Waited::Abandoned;
             }
             waited = Waited::Finished;
             self.source.sleep(POLL).await;
         }
         waited
+    }
+
+    /// Whether a refresh is running; one that outlived any refresh is abandoned.
+    fn refresh_running(&self) -> bool {
+        match self.running.get() {
+            Some((_, since))
+                if self.source.clock_millis().saturating_sub(since) >= self.refresh_limit_ms() =>
+            {
+                self.abandon_refresh();
+                false
+            }
+            running => running.is_some(),
+        }
+    }
+
+    /// The request of the running refresh went away mid-fetch: its attempt
+    /// never completed, so it does not hold back the next one by a cooldown.
+    fn abandon_refresh(&self) {
+        self.running.set(None);
+        self.cache.borrow_mut().forget_attempt();
     }
 
     /// Each request a refresh makes has its own timeout; one second of margin.
@@ -217,7 +239,7 @@ impl<S: KeySource> RemoteKeys<S> {
         let uri = self.jwks_uri().await?;
         // A cold instance first looks for another instance's copy.
         if self.cache.borrow().current().is_none() {
-            match self.shared_copy(&uri).await {
+            match self.shared_copy(&uri, now).await {
                 Ok(Some(shared)) if now < shared.fresh_until => {
                     self.cache.borrow_mut().store_shared(shared);
                     return Ok(());
@@ -250,14 +272,17 @@ impl<S: KeySource> RemoteKeys<S> {
         Ok(())
     }
 
-    async fn shared_copy(&self, uri: &str) -> Result<Option<CachedKeys>, KeyFetchError> {
+    /// Another instance's copy, its freshness clamped to our `max_age` (a
+    /// copy cannot extend its own life) and refused when fetched in the future.
+    async fn shared_copy(&self, uri: &str, now: i64) -> Result<Option<CachedKeys>, KeyFetchError> {
         let Some(copy) = self.source.read_shared(uri).await? else { return Ok(None) };
+        if copy.fetched_at > now.saturating_add(CLOCK_SKEW) {
+            return Err(KeyFetchError::SharedCopyRejected);
+        }
+        let max_age = self.cache.borrow().settings().max_age;
+        let fresh_until = copy.fresh_until.min(copy.fetched_at.saturating_add(max_age));
         let keys = JwkSet::parse(&copy.body)?;
-        Ok(Some(CachedKeys {
-            keys: Arc::new(keys),
-            fetched_at: copy.fetched_at,
-            fresh_until: copy.fresh_until,
-        }))
+        Ok(Some(CachedKeys { keys: Arc::new(keys), fetched_at: copy.fetched_at, fresh_until }))
     }
 
     /// The JWKS URI: given, or from the first metadata document that belongs to the issuer.

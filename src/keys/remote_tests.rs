@@ -51,6 +51,8 @@ struct Script {
     gets: RefCell<Vec<String>>,
     clock: Cell<u64>,
     gate_open: Cell<bool>,
+    /// What another instance stored, as (body, fetched_at, fresh_until).
+    shared: RefCell<Option<(Vec<u8>, i64, i64)>>,
     events: RefCell<Vec<String>>,
 }
 
@@ -93,6 +95,11 @@ impl KeySource for Source {
             }
             Answer::Hang => std::future::pending().await,
         }
+    }
+
+    async fn read_shared(&self, _jwks_uri: &str) -> Result<Option<SharedCopy>, KeyFetchError> {
+        let shared = self.0.shared.borrow().clone();
+        Ok(shared.map(|(body, fetched_at, fresh_until)| SharedCopy { body, fetched_at, fresh_until }))
     }
 
     async fn sleep(&self, duration: Duration) {
@@ -239,7 +246,7 @@ fn failures_are_reported_once_and_kept_for_health() {
     );
     let status = keys.status(NOW);
     assert_eq!(status.last_failure.map(|failure| failure.reason()), Some("timeout"));
-    assert_eq!(status.usable_keys, None);
+    assert!(keys.cache.borrow().usable(NOW).is_none());
 }
 
 #[test]
@@ -269,7 +276,7 @@ fn discovery_finds_the_jwks_uri_through_the_issuers_metadata() {
     let keys = RemoteKeys::new(source.clone(), "https://as.example".into(), None, SETTINGS);
     assert!(block_on(keys.current(NOW)).is_some());
     assert_eq!(*source.0.gets.borrow(), [rfc8414, oidc, JWKS_URI]);
-    assert_eq!(keys.status(NOW).jwks_uri.as_deref(), Some(JWKS_URI));
+    assert_eq!(keys.jwks_uri.borrow().as_deref(), Some(JWKS_URI));
 }
 
 #[test]
@@ -284,4 +291,71 @@ fn a_metadata_document_of_another_issuer_is_refused() {
     let failure = keys.status(NOW).last_failure.expect("kept");
     assert_eq!(failure.attempts.len(), 2);
     assert_eq!(failure.reason(), "issuer_mismatch");
+}
+
+#[test]
+fn a_request_with_its_key_at_hand_never_waits_for_a_refetch() {
+    let source = Source::default();
+    source.answer(JWKS_URI, Answer::Ok(jwks(true)));
+    source.answer(JWKS_URI, Answer::Hang);
+    let keys = remote(&source);
+    let (token, policy) = vector();
+    assert!(block_on(keys.current(NOW)).is_some());
+    // A forged token naming a made-up kid starts a refetch that the slow AS never answers.
+    let mut refetch = pin!(keys.after_unknown_kid(NOW + 30));
+    assert!(poll(refetch.as_mut()).is_pending());
+    assert!(keys.running.get().is_some());
+    // A valid token whose key is at hand is served at once, without waiting.
+    let mut valid = pin!(keys.verify(&token, &policy, NOW + 31));
+    assert!(matches!(poll(valid.as_mut()), Poll::Ready(Ok(_))), "not held up by the refetch");
+    assert_eq!(source.gets(), 2);
+}
+
+#[test]
+fn a_fresh_shared_copy_is_used_without_a_fetch_and_without_a_cooldown_of_our_own() {
+    let source = Source::default();
+    // Another isolate fetched 40 s ago (cooldown 30 s) and stored a copy fresh for 300 s.
+    *source.0.shared.borrow_mut() = Some((jwks(false), NOW - 40, NOW + 260));
+    source.answer(JWKS_URI, Answer::Ok(jwks(true)));
+    let keys = remote(&source);
+    let (token, policy) = vector();
+    assert!(block_on(keys.current(NOW)).is_some());
+    assert_eq!(source.gets(), 0, "the shared copy served");
+    // The rotated key is missing from the copy: the kid-miss refetch may run at once.
+    let principal = block_on(keys.verify(&token, &policy, NOW)).expect("refetched");
+    assert_eq!(principal.subject.as_deref(), Some("user-123"));
+    assert_eq!(source.gets(), 1);
+}
+
+#[test]
+fn a_stale_shared_copy_is_kept_for_an_outage_but_fetched_anew() {
+    let source = Source::default();
+    *source.0.shared.borrow_mut() = Some((jwks(true), NOW - 400, NOW - 100));
+    source.answer(JWKS_URI, Answer::Fail(KeyFetchError::Status(503)));
+    let keys = remote(&source);
+    assert!(block_on(keys.current(NOW)).is_some(), "stale keys serve through the outage");
+    assert_eq!(source.gets(), 1);
+    assert!(block_on(keys.current(NOW + 5)).is_some());
+    assert_eq!(source.gets(), 1, "the failed fetch counts for the cooldown");
+}
+
+#[test]
+fn a_shared_copy_cannot_outlive_our_max_age_or_come_from_the_future() {
+    let source = Source::default();
+    // Claims freshness for a year: clamped to fetched_at + max_age (600 s).
+    *source.0.shared.borrow_mut() = Some((jwks(true), NOW, NOW + 31_536_000));
+    source.answer(JWKS_URI, Answer::Ok(jwks(true)));
+    let keys = remote(&source);
+    assert!(block_on(keys.current(NOW)).is_some());
+    assert_eq!(source.gets(), 0);
+    assert!(block_on(keys.current(NOW + 601)).is_some());
+    assert_eq!(source.gets(), 1, "refetched once our max_age passed");
+
+    let future = Source::default();
+    *future.0.shared.borrow_mut() = Some((jwks(true), NOW + 3_600, NOW + 4_000));
+    future.answer(JWKS_URI, Answer::Ok(jwks(true)));
+    let keys = remote(&future);
+    assert!(block_on(keys.current(NOW)).is_some());
+    assert_eq!(future.gets(), 1, "fetched instead");
+    assert_eq!(future.events(), ["shared_copy_failed shared key copy is not authentic or not plausible"]);
 }

@@ -7,6 +7,7 @@ use std::fmt;
 use crate::http::metadata::{ProtectedResourceMetadata, metadata_url};
 use crate::http::url::HttpUrl;
 use crate::keys::cache::KeyCacheSettings;
+use crate::mcp::secret::{GatewaySecret, MIN_SECRET_BYTES};
 use crate::mcp::tool_scopes::ToolScopes;
 use crate::verify::algorithm::Algorithm;
 use crate::verify::policy::{DEFAULT_LEEWAY_SECONDS, Policy};
@@ -38,14 +39,42 @@ pub struct GatewayConfig {
     pub key_cache: KeyCacheSettings,
     /// `ORIGIN_SECRET` (a Worker secret): sent to the origin as `X-Gateway-Secret`.
     pub origin_secret: Option<String>,
+    /// `SESSION_SECRET` (a Worker secret, ≥ 32 characters): binds MCP sessions
+    /// to their principal and authenticates the shared key copy. Unset:
+    /// sessions pass through unbound, and `/health` warns.
+    pub session_secret: Option<GatewaySecret>,
     /// `ORIGIN_TIMEOUT_SECONDS` (30): how long to wait for the origin's response headers.
     pub origin_timeout_seconds: u32,
 }
 
-/// Everything wrong with a configuration, one line per problem.
+/// Everything wrong with a configuration, one entry per problem.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
-    pub problems: Vec<String>,
+    pub problems: Vec<ConfigProblem>,
+}
+
+/// One problem: which variable, and what is wrong (for the log only: the
+/// message may quote the operator's values).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigProblem {
+    pub var: &'static str,
+    pub missing: bool,
+    pub message: String,
+}
+
+impl ConfigProblem {
+    fn missing(var: &'static str) -> Self {
+        Self { var, missing: true, message: format!("{var} is required") }
+    }
+
+    fn invalid(var: &'static str, message: String) -> Self {
+        Self { var, missing: false, message }
+    }
+
+    /// What anonymous callers may see: `ISSUER:required`, `TOOL_SCOPES:invalid`.
+    pub fn code(&self) -> String {
+        format!("{}:{}", self.var, if self.missing { "required" } else { "invalid" })
+    }
 }
 
 impl GatewayConfig {
@@ -54,13 +83,15 @@ impl GatewayConfig {
         let mut problems = Vec::new();
         let var =
             |name: &str| get(name).map(|value| value.trim().to_owned()).filter(|value| !value.is_empty());
-        let mut url = |name: &str, required: bool| match var(name) {
+        let mut url = |name: &'static str, required: bool| match var(name) {
             None if required => {
-                problems.push(format!("{name} is required"));
+                problems.push(ConfigProblem::missing(name));
                 None
             }
             None => None,
-            Some(value) => HttpUrl::parse(&value).map_err(|err| problems.push(format!("{name} {err}"))).ok(),
+            Some(value) => HttpUrl::parse(&value)
+                .map_err(|err| problems.push(ConfigProblem::invalid(name, format!("{name} {err}"))))
+                .ok(),
         };
         let resource = url("RESOURCE", true);
         let origin_url = url("ORIGIN_URL", true);
@@ -68,11 +99,11 @@ impl GatewayConfig {
 
         let issuers: Vec<String> = var("ISSUER").map(|list| words(&list)).unwrap_or_default();
         if issuers.is_empty() {
-            problems.push("ISSUER is required".into());
+            problems.push(ConfigProblem::missing("ISSUER"));
         }
         for (index, issuer) in issuers.iter().enumerate() {
             if let Err(err) = HttpUrl::parse(issuer) {
-                problems.push(format!("ISSUER entry {} {err}", index + 1));
+                problems.push(ConfigProblem::invalid("ISSUER", format!("ISSUER entry {} {err}", index + 1)));
             }
         }
 
@@ -82,7 +113,12 @@ impl GatewayConfig {
                 .iter()
                 .filter_map(|name| {
                     name.parse()
-                        .map_err(|refusal| problems.push(format!("ALGORITHMS: {name}: {refusal}")))
+                        .map_err(|refusal| {
+                            problems.push(ConfigProblem::invalid(
+                                "ALGORITHMS",
+                                format!("ALGORITHMS: {name}: {refusal}"),
+                            ))
+                        })
                         .ok()
                 })
                 .collect(),
@@ -90,17 +126,18 @@ impl GatewayConfig {
         let tool_scopes = match var("TOOL_SCOPES") {
             None => ToolScopes::parse(r#"{"*":[]}"#).unwrap_or_default(),
             Some(json) => ToolScopes::parse(&json).unwrap_or_else(|err| {
-                problems.push(format!("TOOL_SCOPES {err}"));
+                problems.push(ConfigProblem::invalid("TOOL_SCOPES", format!("TOOL_SCOPES {err}")));
                 ToolScopes::default()
             }),
         };
         let scopes_supported =
             var("SCOPES_SUPPORTED").map(|list| words(&list)).unwrap_or_else(|| tool_scopes.all_scopes());
 
-        let mut number = |name: &str, default: i64| match var(name) {
+        let mut number = |name: &'static str, default: i64| match var(name) {
             None => default,
             Some(value) => value.parse::<u32>().map(i64::from).unwrap_or_else(|_| {
-                problems.push(format!("{name} must be a whole number of seconds"));
+                problems
+                    .push(ConfigProblem::invalid(name, format!("{name} must be a whole number of seconds")));
                 default
             }),
         };
@@ -113,11 +150,12 @@ impl GatewayConfig {
         };
         let origin_timeout_seconds = number("ORIGIN_TIMEOUT_SECONDS", 30);
 
-        let mut flag = |name: &str| match var(name).as_deref().map(str::to_ascii_lowercase).as_deref() {
+        let mut flag = |name: &'static str| match var(name).as_deref().map(str::to_ascii_lowercase).as_deref()
+        {
             None | Some("false" | "0" | "no") => false,
             Some("true" | "1" | "yes") => true,
             Some(_) => {
-                problems.push(format!("{name} must be true or false"));
+                problems.push(ConfigProblem::invalid(name, format!("{name} must be true or false")));
                 false
             }
         };
@@ -127,11 +165,23 @@ impl GatewayConfig {
         let allowed_origins = var("ALLOWED_ORIGINS").map(|list| words(&list)).unwrap_or_default();
         for origin in &allowed_origins {
             if HttpUrl::parse(origin).map_or(true, |url| url.as_str() != url.origin()) {
-                problems.push(format!(
-                    "ALLOWED_ORIGINS entry '{origin}' is not an origin like https://app.example.com"
+                problems.push(ConfigProblem::invalid(
+                    "ALLOWED_ORIGINS",
+                    format!("ALLOWED_ORIGINS entry '{origin}' is not an origin like https://app.example.com"),
                 ));
             }
         }
+
+        let session_secret = var("SESSION_SECRET").and_then(|secret| {
+            let parsed = GatewaySecret::new(&secret);
+            if parsed.is_none() {
+                problems.push(ConfigProblem::invalid(
+                    "SESSION_SECRET",
+                    format!("SESSION_SECRET must be at least {MIN_SECRET_BYTES} characters"),
+                ));
+            }
+            parsed
+        });
 
         let (Some(resource), Some(origin_url)) = (resource, origin_url) else {
             return Err(ConfigError { problems });
@@ -161,6 +211,7 @@ impl GatewayConfig {
             resource_name: var("RESOURCE_NAME"),
             key_cache,
             origin_secret: var("ORIGIN_SECRET"),
+            session_secret,
             origin_timeout_seconds: u32::try_from(origin_timeout_seconds).unwrap_or(30),
         })
     }
@@ -180,6 +231,15 @@ impl GatewayConfig {
         metadata_url(&self.resource)
     }
 
+    /// What an operator should fix though the gateway runs (`/health`).
+    pub fn warnings(&self) -> Vec<&'static str> {
+        let mut warnings = Vec::new();
+        if self.session_secret.is_none() {
+            warnings.push("session_secret_unset");
+        }
+        warnings
+    }
+
     /// Whether a browser `Origin` may call the resource (MCP: a present,
     /// disallowed Origin is refused, against DNS rebinding).
     pub fn origin_allowed(&self, origin: &str) -> bool {
@@ -195,13 +255,15 @@ impl fmt::Debug for GatewayConfig {
             .field("origin_url", &self.origin_url.as_str())
             .field("issuers", &self.policy.issuers)
             .field("origin_secret", &self.origin_secret.as_ref().map(|_| "<set>"))
+            .field("session_secret", &self.session_secret)
             .finish_non_exhaustive()
     }
 }
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid configuration: {}", self.problems.join("; "))
+        let messages: Vec<&str> = self.problems.iter().map(|problem| problem.message.as_str()).collect();
+        write!(f, "invalid configuration: {}", messages.join("; "))
     }
 }
 
@@ -292,9 +354,16 @@ mod tests {
             ("LEEWAY_SECONDS", "-1"),
             ("REQUIRE_AT_JWT", "maybe"),
             ("ALLOWED_ORIGINS", "https://app.example.com/path"),
+            ("SESSION_SECRET", "too short"),
         ])
         .expect_err("invalid");
         let text = err.to_string();
+        let codes: Vec<String> = err.problems.iter().map(ConfigProblem::code).collect();
+        assert!(
+            codes.contains(&"RESOURCE:required".to_owned())
+                && codes.contains(&"TOOL_SCOPES:invalid".to_owned())
+        );
+        assert!(codes.iter().all(|code| !code.contains("broken")), "codes never quote values: {codes:?}");
         for name in [
             "RESOURCE is required",
             "ORIGIN_URL",
@@ -304,6 +373,7 @@ mod tests {
             "LEEWAY_SECONDS",
             "REQUIRE_AT_JWT",
             "ALLOWED_ORIGINS",
+            "SESSION_SECRET must be at least 32",
         ] {
             assert!(text.contains(name), "{name} missing from: {text}");
         }

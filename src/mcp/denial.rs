@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use crate::http::challenge::{ChallengeContext, challenge, error_body};
 use crate::http::error::{AuthError, RequestError};
+use crate::http::media_type::MediaTypeError;
 use crate::mcp::config::GatewayConfig;
 use crate::mcp::jsonrpc::RpcError;
 use crate::verify::scope::ScopeSet;
@@ -28,7 +29,19 @@ pub(crate) enum Denial {
     BodyUnreadable,
     /// The body is not JSON-RPC, or the `Mcp-*` headers contradict it.
     JsonRpc(RpcError),
+    /// A POST body that is not `application/json` in UTF-8 (415).
+    MediaType(MediaTypeError),
+    /// A method the MCP endpoint does not serve (405, after authentication).
+    MethodNotAllowed,
+    /// An `Mcp-Session-Id` this gateway did not issue to this principal (404).
+    SessionNotFound,
+    /// A client query parameter that the configured origin URL already sets.
+    FixedQueryParameter,
 }
+
+/// The methods of the MCP endpoint (Streamable HTTP: POST, GET for the SSE
+/// stream, DELETE to end a session; OPTIONS for CORS preflights).
+pub(crate) const ALLOWED_METHODS: &str = "GET, POST, DELETE, OPTIONS";
 
 /// Why an admitted request got no answer from the origin (the gateway's or
 /// the origin's fault, never the client's: logged as `error`, not `deny`).
@@ -38,6 +51,9 @@ pub(crate) enum OriginFailure {
     Unreachable(String),
     /// No response head within `ORIGIN_TIMEOUT_SECONDS`.
     Timeout,
+    /// A 3xx: never followed (it would re-send identity headers and secrets
+    /// to a host the gateway did not choose), never relayed.
+    Redirected,
 }
 
 /// A response ready for any HTTP library: status, headers, JSON body.
@@ -55,7 +71,10 @@ impl Denial {
             Self::ForbiddenOrigin => 403,
             Self::RateLimited => 429,
             Self::BodyTooLarge => 413,
-            Self::BodyUnreadable | Self::JsonRpc(_) => 400,
+            Self::BodyUnreadable | Self::JsonRpc(_) | Self::FixedQueryParameter => 400,
+            Self::MediaType(_) => 415,
+            Self::MethodNotAllowed => 405,
+            Self::SessionNotFound => 404,
         }
     }
 
@@ -67,7 +86,13 @@ impl Denial {
             Self::BodyTooLarge => "body_too_large",
             Self::BodyUnreadable => "body_unreadable",
             Self::JsonRpc(RpcError::HeaderMismatch) => "mcp_header_mismatch",
+            Self::JsonRpc(RpcError::AmbiguousMember) => "ambiguous_member",
             Self::JsonRpc(RpcError::Parse | RpcError::InvalidRequest) => "bad_jsonrpc",
+            Self::MediaType(MediaTypeError::NotJson) => "unsupported_media_type",
+            Self::MediaType(MediaTypeError::NotUtf8) => "unsupported_charset",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::SessionNotFound => "session_not_found",
+            Self::FixedQueryParameter => "fixed_query_parameter",
         }
     }
 
@@ -106,6 +131,30 @@ impl Denial {
                 json!({ "error": "invalid_request", "error_description": "The request body could not be read" }),
             ),
             Self::JsonRpc(err) => (Vec::new(), err.to_body()),
+            Self::MediaType(_) => (
+                Vec::new(),
+                json!({
+                    "error": "unsupported_media_type",
+                    "error_description": "MCP messages are application/json in UTF-8",
+                }),
+            ),
+            Self::MethodNotAllowed => {
+                (vec![("Allow", ALLOWED_METHODS.to_owned())], json!({ "error": "method_not_allowed" }))
+            }
+            Self::SessionNotFound => (
+                Vec::new(),
+                json!({
+                    "error": "session_not_found",
+                    "error_description": "Unknown session for this client; start a new one with initialize",
+                }),
+            ),
+            Self::FixedQueryParameter => (
+                Vec::new(),
+                json!({
+                    "error": "invalid_request",
+                    "error_description": "The query sets a parameter this server fixes",
+                }),
+            ),
         };
         Rejection { status, headers, body }
     }
@@ -132,7 +181,7 @@ impl From<RpcError> for Denial {
 impl OriginFailure {
     pub(crate) fn status(&self) -> u16 {
         match self {
-            Self::Unreachable(_) => 502,
+            Self::Unreachable(_) | Self::Redirected => 502,
             Self::Timeout => 504,
         }
     }
@@ -141,6 +190,7 @@ impl OriginFailure {
         match self {
             Self::Unreachable(_) => "origin_unreachable",
             Self::Timeout => "origin_timeout",
+            Self::Redirected => "origin_redirected",
         }
     }
 
@@ -184,6 +234,12 @@ mod tests {
             (Denial::BodyUnreadable, 400, "body_unreadable"),
             (Denial::JsonRpc(RpcError::Parse), 400, "bad_jsonrpc"),
             (Denial::JsonRpc(RpcError::HeaderMismatch), 400, "mcp_header_mismatch"),
+            (Denial::JsonRpc(RpcError::AmbiguousMember), 400, "ambiguous_member"),
+            (Denial::MediaType(MediaTypeError::NotUtf8), 415, "unsupported_charset"),
+            (Denial::MediaType(MediaTypeError::NotJson), 415, "unsupported_media_type"),
+            (Denial::MethodNotAllowed, 405, "method_not_allowed"),
+            (Denial::SessionNotFound, 404, "session_not_found"),
+            (Denial::FixedQueryParameter, 400, "fixed_query_parameter"),
         ];
         for (denial, status, reason) in cases {
             let rendered = denial.render(&config, None);
@@ -210,6 +266,10 @@ mod tests {
         let unavailable = Denial::Auth(AuthError::KeysUnavailable).render(&config, None);
         assert_eq!(unavailable.headers, [("Retry-After", "30".to_owned())]);
         assert_eq!(Denial::RateLimited.render(&config, None).headers, [("Retry-After", "60".to_owned())]);
+        assert_eq!(
+            Denial::MethodNotAllowed.render(&config, None).headers,
+            [("Allow", ALLOWED_METHODS.to_owned())]
+        );
     }
 
     #[test]
@@ -222,5 +282,9 @@ mod tests {
         assert_eq!(unreachable.status, 502);
         assert_eq!(unreachable.body["error"], "origin_unreachable");
         assert!(!unreachable.body.to_string().contains("refused"), "platform detail stays in the log");
+        assert_eq!(
+            (OriginFailure::Redirected.status(), OriginFailure::Redirected.reason()),
+            (502, "origin_redirected")
+        );
     }
 }

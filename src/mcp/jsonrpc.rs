@@ -6,7 +6,7 @@
 //! messages is an invalid request (-32600). Batches (MCP 2025-03-26) are
 //! inspected element by element.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// Bodies larger than this are refused before parsing (413).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -29,6 +29,9 @@ pub enum RpcError {
     InvalidRequest,
     /// `Mcp-Method` / `Mcp-Name` headers disagree with the body (MCP 2026-07-28).
     HeaderMismatch,
+    /// A member name that a case-insensitive parser would read as `method`,
+    /// `params`, `name`… without being it (JSON-RPC -32600).
+    AmbiguousMember,
 }
 
 impl RpcError {
@@ -36,14 +39,14 @@ impl RpcError {
     pub const fn code(self) -> i32 {
         match self {
             Self::Parse => -32700,
-            Self::InvalidRequest | Self::HeaderMismatch => -32600,
+            Self::InvalidRequest | Self::HeaderMismatch | Self::AmbiguousMember => -32600,
         }
     }
 
     pub const fn message(self) -> &'static str {
         match self {
             Self::Parse => "Parse error",
-            Self::InvalidRequest => "Invalid Request",
+            Self::InvalidRequest | Self::AmbiguousMember => "Invalid Request",
             Self::HeaderMismatch => "Mcp-Method or Mcp-Name header does not match the body",
         }
     }
@@ -70,6 +73,10 @@ pub fn inspect_body(body: &[u8]) -> Result<Vec<RpcCall>, RpcError> {
 
 fn inspect_message(message: &Value) -> Result<RpcCall, RpcError> {
     let object = message.as_object().ok_or(RpcError::InvalidRequest)?;
+    refuse_case_variants(object, &MESSAGE_MEMBERS)?;
+    if let Some(Value::Object(params)) = object.get("params") {
+        refuse_case_variants(params, &PARAMS_MEMBERS)?;
+    }
     let method = match object.get("method") {
         None if object.contains_key("result") || object.contains_key("error") => None,
         Some(Value::String(method)) => Some(method.clone()),
@@ -88,6 +95,42 @@ fn inspect_message(message: &Value) -> Result<RpcCall, RpcError> {
         _ => None,
     };
     Ok(RpcCall { method, target })
+}
+
+/// The members of a message (JSON-RPC 2.0 §4) and of its `params` (MCP
+/// `tools/call`, `prompts/get`, `resources/read`) that decide what it does.
+const MESSAGE_MEMBERS: [&str; 4] = ["jsonrpc", "id", "method", "params"];
+const PARAMS_MEMBERS: [&str; 3] = ["name", "uri", "arguments"];
+
+/// JSON member names are case-sensitive and we read them exactly, but Go's
+/// `encoding/json` (the Go MCP SDKs) matches struct fields with Unicode
+/// simple case folding and case-insensitive .NET deserializers with invariant
+/// upper case, the last match winning: `{"method":"ping","METHOD":"tools/call"}`
+/// would be a `ping` here and a tool call there. So a member that folds to
+/// one of `names` without being it is refused.
+fn refuse_case_variants(object: &Map<String, Value>, names: &[&str]) -> Result<(), RpcError> {
+    let ambiguous = object.keys().any(|key| names.iter().any(|name| key != name && folds_to(key, name)));
+    if ambiguous { Err(RpcError::AmbiguousMember) } else { Ok(()) }
+}
+
+/// Whether `key` matches the ASCII lower-case `name` under those foldings.
+fn folds_to(key: &str, name: &str) -> bool {
+    let mut chars = key.chars();
+    name.bytes().all(|expected| chars.next().and_then(fold) == Some(expected)) && chars.next().is_none()
+}
+
+/// The ASCII letter a character folds to, if any: ASCII case, plus the
+/// non-ASCII characters whose simple fold or invariant upper case is ASCII
+/// (U+017F LATIN SMALL LETTER LONG S → s, U+212A KELVIN SIGN → k,
+/// U+0131 LATIN SMALL LETTER DOTLESS I → i).
+fn fold(c: char) -> Option<u8> {
+    match c {
+        '\u{017F}' => Some(b's'),
+        '\u{212A}' => Some(b'k'),
+        '\u{0131}' => Some(b'i'),
+        c if c.is_ascii() => u8::try_from(c.to_ascii_lowercase()).ok(),
+        _ => None,
+    }
 }
 
 /// MCP 2026-07-28: when a POST carries `Mcp-Method` (and `Mcp-Name`), they
@@ -149,6 +192,32 @@ mod tests {
             Err(RpcError::InvalidRequest)
         );
         assert_eq!(RpcError::Parse.to_body()["error"]["code"], -32700);
+    }
+
+    #[test]
+    fn case_variants_of_meaningful_members_are_refused() {
+        let refused: [&[u8]; 8] = [
+            br#"{"jsonrpc":"2.0","id":1,"method":"ping","METHOD":"tools/call"}"#,
+            br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_todos","Name":"delete_todo"}}"#,
+            "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"param\u{17F}\":{}}".as_bytes(),
+            "{\"jsonrpc\":\"2.0\",\"\u{131}d\":2,\"id\":1,\"method\":\"ping\"}".as_bytes(),
+            br#"{"jsonrpc":"2.0","id":1,"Method":"tools/list"}"#,
+            br#"{"JSONRPC":"2.0","jsonrpc":"2.0","id":1,"method":"ping"}"#,
+            br#"{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"a","URI":"b"}}"#,
+            br#"[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"a","nAme":"b"}}]"#,
+        ];
+        for body in refused {
+            assert_eq!(
+                inspect_body(body),
+                Err(RpcError::AmbiguousMember),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        // Exact names, unrelated members, and folding that reaches no meaningful name stay fine.
+        let fine = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"a\",\"arguments\":{\"Name\":1},\"_meta\":{}},\"metho\":1,\"\u{212A}ey\":2}";
+        assert_eq!(inspect_body(fine.as_bytes()), Ok(vec![call("tools/call", Some("a"))]));
+        assert_eq!(RpcError::AmbiguousMember.to_body()["error"]["code"], -32600);
     }
 
     #[test]

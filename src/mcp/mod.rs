@@ -10,4 +10,8 @@ pub(crate) mod denial;
 #[cfg_attr(not(feature = "worker"), allow(dead_code))]
 pub(crate) mod identity;
 pub(crate) mod jsonrpc;
+#[cfg_attr(not(feature = "worker"), allow(dead_code))]
+pub(crate) mod secret;
+#[cfg_attr(not(feature = "worker"), allow(dead_code))]
+pub(crate) mod session;
 pub(crate) mod tool_scopes;

@@ -1,33 +1,52 @@
 //! Admission, shaped like tower-http's authorizer: a request for the MCP
 //! endpoint goes in, and out comes either the admitted request (verified
-//! identity and checked body attached) or the typed [`Denial`]. Each step is
-//! one line with `?`; no response is built here.
+//! identity, checked body, the origin's session id and target URL attached)
+//! or the typed [`Denial`]. Each step is one line with `?`; no response is
+//! built here.
 //!
-//! Order: token (header only) → keys and verification → rate limit → body
-//! (size, JSON-RPC, `Mcp-*` headers) → tool scopes.
+//! Order: token (header only) → keys and verification (after the per-IP
+//! failure limit) → method → per-client rate limit → session binding → query
+//! → body (media type, size, JSON-RPC, `Mcp-*` headers) → tool scopes.
 
 use std::rc::Rc;
 
-use worker::{Env, Method, Request, Url, console_error};
+use worker::{Env, Request, Url, console_error};
 
+use super::anon_limit;
 use super::fetch::{declared_length, read_limited};
 use super::gateway::{Gateway, now_seconds};
 use super::log;
-use crate::http::bearer::{extract_bearer, token_in_query};
+use crate::http::bearer::extract_bearer;
 use crate::http::error::RequestError;
+use crate::http::media_type::check_json;
+use crate::http::query::{forward_url, token_in_query};
 use crate::mcp::denial::Denial;
 use crate::mcp::jsonrpc::{MAX_BODY_BYTES, check_headers, inspect_body};
+use crate::mcp::session;
 use crate::verify::principal::Principal;
 
-/// The optional `[[ratelimits]]` binding.
+/// The optional `[[ratelimits]]` binding counting requests per client.
 const RATE_LIMITER: &str = "RATE_LIMITER";
+
+/// The methods of the MCP endpoint that reach the origin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum McpMethod {
+    Post,
+    Get,
+    Delete,
+}
 
 /// A request the gateway decided to forward.
 pub struct Admitted {
+    pub method: McpMethod,
     pub token: String,
     pub principal: Rc<Principal>,
     /// The POST body, read and checked; `None` for GET and DELETE.
     pub body: Option<Vec<u8>>,
+    /// `ORIGIN_URL` with the client's query parameters appended.
+    pub target: String,
+    /// The origin's own session id: unwrapped when sessions are bound.
+    pub session: Option<String>,
 }
 
 /// What admission learned before it decided, for the log and the challenge.
@@ -50,19 +69,49 @@ pub async fn admit(
     if url.query().is_some_and(token_in_query) {
         return Err(RequestError::TokenInQuery.into());
     }
-    let authorization = req.headers().get("Authorization").ok().flatten();
-    let token = extract_bearer(authorization.as_deref())?.to_owned();
+    let header = |name: &str| req.headers().get(name).ok().flatten();
+    let token = extract_bearer(header("Authorization").as_deref())?.to_owned();
 
-    // 2. Keys → select → signature → claims → principal (the core's seam).
-    let principal = Rc::new(gateway.keys.verify(&token, &config.policy, now_seconds()).await?);
+    // 2. Keys → select → signature → claims → principal (the core's seam),
+    //    unless this address already failed too often.
+    let client_ip = header("CF-Connecting-IP");
+    anon_limit::check(gateway, client_ip.as_deref())?;
+    let verified = gateway.keys.verify(&token, &config.policy, now_seconds()).await;
+    let principal = match verified {
+        Ok(principal) => Rc::new(principal),
+        Err(err) => {
+            anon_limit::count_failure(env, gateway, client_ip.as_deref()).await;
+            return Err(err.into());
+        }
+    };
     facts.principal = Some(Rc::clone(&principal));
 
-    // 3. Per-client rate limit (optional binding).
+    // 3. Authenticated first, then the method (so a GET without a token is a 401).
+    let method = match req.inner().method().as_str() {
+        "POST" => McpMethod::Post,
+        "GET" => McpMethod::Get,
+        "DELETE" => McpMethod::Delete,
+        _ => return Err(Denial::MethodNotAllowed),
+    };
+
+    // 4. Per-client rate limit (optional binding).
     rate_limit(env, &principal).await?;
 
-    // 4. What the body calls, and whether the token's scopes cover it.
+    // 5. The session must be this principal's; the configured origin URL stays fixed.
+    let session = match (header("Mcp-Session-Id"), &config.session_secret) {
+        (Some(presented), Some(secret)) => {
+            Some(session::unwrap(secret, &presented, &principal).map_err(|_| Denial::SessionNotFound)?)
+        }
+        (presented, _) => presented,
+    };
+    let target =
+        forward_url(config.origin_url.as_str(), url.query()).map_err(|_| Denial::FixedQueryParameter)?;
+
+    // 6. What the body calls, and whether the token's scopes cover it.
     let mut body = None;
-    if req.method() == Method::Post {
+    if method == McpMethod::Post {
+        check_json(header("Content-Type").as_deref()).map_err(Denial::MediaType)?;
+        let (mcp_method, mcp_name) = (header("Mcp-Method"), header("Mcp-Name"));
         let declared = declared_length(req.headers());
         let bytes = read_limited(req.stream().ok(), declared, MAX_BODY_BYTES)
             .await
@@ -73,12 +122,11 @@ pub async fn admit(
             .iter()
             .find(|call| call.method.as_deref() == Some("tools/call"))
             .and_then(|call| call.target.clone());
-        let header = |name: &str| req.headers().get(name).ok().flatten();
-        check_headers(&calls, header("Mcp-Method").as_deref(), header("Mcp-Name").as_deref())?;
+        check_headers(&calls, mcp_method.as_deref(), mcp_name.as_deref())?;
         config.tool_scopes.authorize(&calls, &principal.scopes)?;
         body = Some(bytes);
     }
-    Ok(Admitted { token, principal, body })
+    Ok(Admitted { method, token, principal, body, target, session })
 }
 
 /// 429 when the client is over its limit; no binding means no limit. A

@@ -3,6 +3,7 @@
 //! the validated configuration with its key set.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use worker::Env;
@@ -20,6 +21,8 @@ pub enum Isolate {
 pub struct Gateway {
     pub config: GatewayConfig,
     pub keys: RemoteKeys<EdgeKeys>,
+    /// Addresses refused until a time (Unix seconds): see `anon_limit`.
+    pub blocked_ips: RefCell<HashMap<String, i64>>,
 }
 
 thread_local! {
@@ -37,8 +40,9 @@ fn build(env: &Env) -> Isolate {
         Ok(config) => {
             let issuer = config.policy.issuers.first().cloned().unwrap_or_default();
             let jwks_uri = config.jwks_uri.as_ref().map(|url| url.as_str().to_owned());
-            let keys = RemoteKeys::new(EdgeKeys, issuer, jwks_uri, config.key_cache);
-            Isolate::Ready(Box::new(Gateway { config, keys }))
+            let source = EdgeKeys { secret: config.session_secret.clone() };
+            let keys = RemoteKeys::new(source, issuer, jwks_uri, config.key_cache);
+            Isolate::Ready(Box::new(Gateway { config, keys, blocked_ips: RefCell::default() }))
         }
     }
 }

@@ -11,7 +11,7 @@ use super::log::{self, Decision, Verdict};
 use super::proxy::forward;
 use super::respond;
 use crate::http::metadata::is_metadata_path;
-use crate::mcp::config::ConfigError;
+use crate::mcp::config::{ConfigError, ConfigProblem};
 use crate::mcp::denial::{Denial, OriginFailure};
 
 /// How a request for the MCP endpoint ended.
@@ -97,37 +97,40 @@ pub async fn handle(req: Request, env: &Env) -> Result<Response> {
     respond::with_cors(response, cors_origin.as_deref())
 }
 
-/// Fails loudly and closed: name every problem, let nothing through.
+/// Fails loudly and closed: the log names every problem, callers get codes
+/// only (`ISSUER:required`), and nothing is let through.
 fn misconfigured(err: &ConfigError, path: &str) -> Result<Response> {
-    console_error!("{}", log::event("mcp_edge_guard.config_error", json!({ "problems": err.problems })));
+    let messages: Vec<&str> = err.problems.iter().map(|problem| problem.message.as_str()).collect();
+    console_error!("{}", log::event("mcp_edge_guard.config_error", json!({ "problems": messages })));
+    let codes: Vec<String> = err.problems.iter().map(ConfigProblem::code).collect();
     let (status, body) = if path == "/health" {
-        (503, json!({ "status": "degraded", "config": "invalid", "problems": err.problems }))
+        (503, json!({ "status": "degraded", "config": "invalid", "problems": codes }))
     } else {
-        (500, json!({ "error": "server_misconfigured", "problems": err.problems }))
+        (500, json!({ "error": "server_misconfigured", "problems": codes }))
     };
     respond::json(status, &body)
 }
 
-/// `/health`: configuration and reachability of the authorization server's keys.
+/// `/health`: whether the gateway can serve, for anyone who asks. States and
+/// reason codes only; URLs, issuers and error details are in the log.
 async fn health(gateway: &Gateway) -> Result<Response> {
     let now = now_seconds();
     let usable = gateway.keys.current(now).await.is_some();
     let status = gateway.keys.status(now);
+    let keys = match (usable, status.fresh) {
+        (true, true) => "fresh",
+        (true, false) => "stale",
+        (false, _) => "unavailable",
+    };
     let (code, state) = if usable && status.fresh { (200, "healthy") } else { (503, "degraded") };
-    let last_failure = status
-        .last_failure
-        .map(|failure| json!({ "reason": failure.reason(), "detail": failure.to_string() }));
     respond::json(
         code,
         &json!({
             "status": state,
             "config": "ok",
-            "resource": gateway.config.resource.as_str(),
-            "issuer": gateway.config.policy.issuers.first(),
-            "jwks_uri": status.jwks_uri,
-            "keys": status.usable_keys,
-            "keys_fresh": status.fresh,
-            "last_key_error": last_failure,
+            "keys": keys,
+            "last_key_error": status.last_failure.map(|failure| failure.reason()),
+            "warnings": gateway.config.warnings(),
         }),
     )
 }

@@ -8,16 +8,26 @@ use worker::{
     Cache, Delay, Headers, Method, Request, RequestInit, Response, Url, console_error, console_log,
 };
 
+use base64ct::{Base64UrlUnpadded, Encoding};
+
 use super::fetch::{FetchFailure, declared_length, fetch_with_timeout, read_limited};
 use crate::keys::error::KeyFetchError;
 use crate::keys::event::KeyEvent;
 use crate::keys::jwks::MAX_JWKS_BYTES;
 use crate::keys::remote::{FETCH_TIMEOUT, Fetched, KeySource, SharedCopy};
+use crate::mcp::secret::{GatewaySecret, Purpose};
 
 /// The Cache API needs an http(s) URL as key; this host is never contacted.
 const CACHE_KEY_BASE: &str = "https://mcp-edge-guard.invalid/jwks";
+/// A cache of our own, apart from the zone's default cache that other code
+/// (and the zone's own requests) can write to.
+const CACHE_NAME: &str = "mcp-edge-guard-jwks";
+const TAG_HEADER: &str = "X-Tag";
 
-pub struct EdgeKeys;
+pub struct EdgeKeys {
+    /// With `SESSION_SECRET`, shared copies carry a MAC and unauthentic ones are refused.
+    pub secret: Option<GatewaySecret>,
+}
 
 impl KeySource for EdgeKeys {
     async fn get(&self, url: &str) -> Result<Fetched, KeyFetchError> {
@@ -44,20 +54,26 @@ impl KeySource for EdgeKeys {
     }
 
     async fn read_shared(&self, jwks_uri: &str) -> Result<Option<SharedCopy>, KeyFetchError> {
-        let Some(mut response) =
-            Cache::default().get(cache_key(jwks_uri)?.as_str(), false).await.map_err(platform)?
-        else {
+        let key = cache_key(jwks_uri)?;
+        let cache = Cache::open(CACHE_NAME.to_owned()).await;
+        let Some(mut response) = cache.get(key.as_str(), false).await.map_err(platform)? else {
             return Ok(None);
         };
-        let number = |name: &str| -> Result<i64, KeyFetchError> {
-            let value = response.headers().get(name).map_err(platform)?;
-            value
-                .and_then(|value| value.parse().ok())
-                .ok_or_else(|| KeyFetchError::Platform(format!("cached copy lacks {name}")))
+        let header = |name: &str| response.headers().get(name).ok().flatten();
+        let number = |name: &str| header(name).and_then(|value| value.parse::<i64>().ok());
+        let (Some(fetched_at), Some(fresh_until)) = (number("X-Fetched-At"), number("X-Fresh-Until")) else {
+            return Err(KeyFetchError::SharedCopyRejected);
         };
-        let (fetched_at, fresh_until) = (number("X-Fetched-At")?, number("X-Fresh-Until")?);
+        let tag = header(TAG_HEADER);
         let body = response.bytes().await.map_err(platform)?;
-        Ok(Some(SharedCopy { body, fetched_at, fresh_until }))
+        let copy = SharedCopy { body, fetched_at, fresh_until };
+        if let Some(secret) = &self.secret {
+            let tag = tag.and_then(|tag| Base64UrlUnpadded::decode_vec(&tag).ok()).unwrap_or_default();
+            if !with_fields(jwks_uri, &copy, |fields| secret.verify(Purpose::SharedKeys, fields, &tag)) {
+                return Err(KeyFetchError::SharedCopyRejected);
+            }
+        }
+        Ok(Some(copy))
     }
 
     async fn write_shared(
@@ -71,8 +87,13 @@ impl KeySource for EdgeKeys {
         headers.set("Cache-Control", &format!("max-age={keep_for}")).map_err(platform)?;
         headers.set("X-Fetched-At", &copy.fetched_at.to_string()).map_err(platform)?;
         headers.set("X-Fresh-Until", &copy.fresh_until.to_string()).map_err(platform)?;
+        if let Some(secret) = &self.secret {
+            let tag = with_fields(jwks_uri, copy, |fields| secret.tag(Purpose::SharedKeys, fields));
+            headers.set(TAG_HEADER, &Base64UrlUnpadded::encode_string(&tag)).map_err(platform)?;
+        }
         let response = Response::from_bytes(copy.body.clone()).map_err(platform)?.with_headers(headers);
-        Cache::default().put(cache_key(jwks_uri)?.as_str(), response).await.map_err(platform)
+        let cache = Cache::open(CACHE_NAME.to_owned()).await;
+        cache.put(cache_key(jwks_uri)?.as_str(), response).await.map_err(platform)
     }
 
     async fn sleep(&self, duration: Duration) {
@@ -90,6 +111,13 @@ impl KeySource for EdgeKeys {
             console_log!("{}", event.log_line());
         }
     }
+}
+
+/// Runs `use_fields` on what the shared copy's MAC covers: where the keys
+/// came from, when, and the keys.
+fn with_fields<R>(jwks_uri: &str, copy: &SharedCopy, use_fields: impl FnOnce(&[&[u8]]) -> R) -> R {
+    let (fetched_at, fresh_until) = (copy.fetched_at.to_be_bytes(), copy.fresh_until.to_be_bytes());
+    use_fields(&[jwks_uri.as_bytes(), &fetched_at, &fresh_until, &copy.body])
 }
 
 fn cache_key(jwks_uri: &str) -> Result<Url, KeyFetchError> {

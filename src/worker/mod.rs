@@ -5,6 +5,7 @@
 //! timeouts, and proxying. Every rule is the core's (`verify/`, `keys/`, `http/`, `mcp/`).
 
 mod admit;
+mod anon_limit;
 mod fetch;
 mod gateway;
 mod handler;

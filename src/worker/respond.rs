@@ -58,7 +58,14 @@ pub fn with_cors(mut response: Response, origin: Option<&str>) -> Result<Respons
         let headers = response.headers_mut();
         headers.set("Access-Control-Allow-Origin", origin)?;
         headers.set("Access-Control-Expose-Headers", EXPOSE_HEADERS)?;
-        headers.set("Vary", "Origin")?;
+        // Added to the origin's own Vary (RFC 9110 §12.5.5), never replacing it.
+        let vary = headers.get("Vary")?;
+        let listed = vary.as_deref().is_some_and(|vary| {
+            vary.split(',').map(str::trim).any(|name| name == "*" || name.eq_ignore_ascii_case("Origin"))
+        });
+        if !listed {
+            headers.append("Vary", "Origin")?;
+        }
     }
     Ok(response)
 }

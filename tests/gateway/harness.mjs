@@ -19,6 +19,9 @@ export const TOOL_SCOPES = {
 };
 
 /** A free TCP port on 127.0.0.1 (the gateway's URL must be known before it starts). */
+/** The test stacks' `SESSION_SECRET` (sessions bound to their principal). */
+export const SESSION_SECRET = 'test-session-secret-of-32-bytes-or-more';
+
 export async function freePort() {
   return new Promise((done, fail) => {
     const server = createServer();
@@ -33,7 +36,7 @@ export async function freePort() {
 /** Starts the worker alone in workerd with the given vars; optionally static
  *  assets in front of it (as `[assets]` in wrangler.toml does) and a Cache API
  *  persisted to a directory (shared by gateways started on it in turn). */
-export async function startGateway({ port, vars, rateLimit, assetsDirectory, cachePersist }) {
+export async function startGateway({ port, vars, rateLimit, anonRateLimit, assetsDirectory, cachePersist }) {
   // The gateway's JSON log lines, parsed, for tests that check what it logged.
   // GATEWAY_LOGS=1 prints them as well.
   const logs = [];
@@ -55,7 +58,10 @@ export async function startGateway({ port, vars, rateLimit, assetsDirectory, cac
     modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
     compatibilityDate: '2026-04-01',
     bindings: vars,
-    ratelimits: rateLimit ? { RATE_LIMITER: { simple: rateLimit } } : undefined,
+    ratelimits: {
+      ...(rateLimit ? { RATE_LIMITER: { simple: rateLimit } } : {}),
+      ...(anonRateLimit ? { RATE_LIMITER_ANON: { simple: anonRateLimit } } : {}),
+    },
     assets: assetsDirectory ? { directory: assetsDirectory, routerConfig: { has_user_worker: true } } : undefined,
     ...(cachePersist ? { cachePersist } : {}),
     cf: false,
@@ -84,7 +90,7 @@ export async function startGateway({ port, vars, rateLimit, assetsDirectory, cac
  * MCP origin; `auth` options to the authorization server; `port` fixes the
  * gateway's port (when a var must name its own origin).
  */
-export async function startStack({ vars = {}, origin: originOptions = {}, auth: authOptions = {}, rateLimit, assetsDirectory, port: fixedPort } = {}) {
+export async function startStack({ vars = {}, origin: originOptions = {}, auth: authOptions = {}, rateLimit, anonRateLimit, assetsDirectory, port: fixedPort } = {}) {
   const port = fixedPort ?? (await freePort());
   const base = `http://127.0.0.1:${port}`;
   const resource = `${base}/mcp`;
@@ -93,6 +99,7 @@ export async function startStack({ vars = {}, origin: originOptions = {}, auth: 
   const gateway = await startGateway({
     port,
     rateLimit,
+    anonRateLimit,
     assetsDirectory,
     vars: {
       RESOURCE: resource,
@@ -100,6 +107,7 @@ export async function startStack({ vars = {}, origin: originOptions = {}, auth: 
       ISSUER: auth.issuer,
       TOOL_SCOPES: JSON.stringify(TOOL_SCOPES),
       RESOURCE_NAME: 'Demo todo MCP server',
+      SESSION_SECRET: SESSION_SECRET,
       ...vars,
     },
   });
@@ -118,6 +126,27 @@ export async function startStack({ vars = {}, origin: originOptions = {}, auth: 
     },
   };
   return stack;
+}
+
+/**
+ * A second gateway in front of another origin, trusting `stack`'s authorization
+ * server and accepting its tokens (minted for the stack's resource).
+ */
+export async function gatewayFor(stack, originUrl, { vars = {}, rateLimit, anonRateLimit } = {}) {
+  const port = await freePort();
+  return startGateway({
+    port,
+    rateLimit,
+    anonRateLimit,
+    vars: {
+      RESOURCE: `http://127.0.0.1:${port}/mcp`,
+      AUDIENCE: stack.resource,
+      ORIGIN_URL: originUrl,
+      ISSUER: stack.auth.issuer,
+      TOOL_SCOPES: JSON.stringify(TOOL_SCOPES),
+      ...vars,
+    },
+  });
 }
 
 /** Every JSON-RPC message of a response, whether JSON or SSE. */

@@ -8,50 +8,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { decodeJwt } from 'jose';
-import { TOOL_SCOPES, freePort, startGateway, startStack, messages } from './harness.mjs';
-
-const ACCEPT = 'application/json, text/event-stream';
-const PROTOCOL_VERSION = '2025-06-18';
-
-// ---------------------------------------------------------------- helpers
-
-const rpc = (id, method, params) => ({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) });
-const toolCall = (id, name, args = {}, meta) =>
-  rpc(id, 'tools/call', { name, arguments: args, ...(meta ? { _meta: meta } : {}) });
-const initializeBody = (id = 1) =>
-  rpc(id, 'initialize', {
-    protocolVersion: PROTOCOL_VERSION,
-    capabilities: {},
-    clientInfo: { name: 'proxy-test', version: '0.0.0' },
-  });
-
-function mcpHeaders({ token, session, extra = {} } = {}) {
-  const headers = { 'content-type': 'application/json', accept: ACCEPT, ...extra };
-  if (token !== undefined) headers.authorization = `Bearer ${token}`;
-  if (session) {
-    headers['mcp-session-id'] = session.id;
-    headers['mcp-protocol-version'] = session.protocolVersion;
-  }
-  return headers;
-}
-
-function post(url, { token, session, body, headers }) {
-  return fetch(url, { method: 'POST', headers: mcpHeaders({ token, session, extra: headers }), body: JSON.stringify(body) });
-}
-
-/** initialize + notifications/initialized through the gateway. */
-async function openSession(url, token) {
-  const response = await post(url, { token, body: initializeBody() });
-  assert.equal(response.status, 200, 'initialize through the gateway');
-  const id = response.headers.get('mcp-session-id');
-  assert.ok(id, 'initialize response carries mcp-session-id');
-  const [init] = await messages(response);
-  const session = { id, protocolVersion: init.result.protocolVersion };
-  const note = await post(url, { token, session, body: { jsonrpc: '2.0', method: 'notifications/initialized' } });
-  assert.equal(note.status, 202);
-  await note.body?.cancel();
-  return session;
-}
+import { freePort, gatewayFor, startStack, messages } from './harness.mjs';
+import { ACCEPT, initializeBody, mcpHeaders, openSession, post, toolCall } from './mcp.mjs';
 
 /** The result message for request `id`, asserting it is a successful tool result. */
 async function toolResult(response, id) {
@@ -63,6 +21,8 @@ async function toolResult(response, id) {
 }
 
 const lastRequest = (origin) => origin.requests.at(-1);
+/** The origin's own id inside a session id the gateway bound to its principal. */
+const originSessionId = (bound) => Buffer.from(bound.split('.')[0], 'base64url').toString();
 const scopeSet = (value) => new Set(String(value).split(' ').filter(Boolean));
 
 // ------------------------------------------------------------------ tests
@@ -85,7 +45,9 @@ describe('proxy (default stack)', () => {
     const response = await post(stack.resource, { token, body: initializeBody(9) });
     assert.equal(response.status, 200);
     const sessionId = response.headers.get('mcp-session-id');
-    assert.match(sessionId ?? '', /^[0-9a-f-]{36}$/);
+    // Bound to the principal (SESSION_SECRET): the origin's id plus a MAC, both base64url.
+    assert.match(sessionId ?? '', /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
+    assert.match(originSessionId(sessionId), /^[0-9a-f-]{36}$/);
     await response.body?.cancel();
     const seen = lastRequest(stack.origin);
     assert.equal(seen.method, 'POST');
@@ -124,7 +86,7 @@ describe('proxy (default stack)', () => {
 
     assert.equal(headers.accept, ACCEPT);
     assert.equal(headers['content-type'], 'application/json');
-    assert.equal(headers['mcp-session-id'], session.id);
+    assert.equal(headers['mcp-session-id'], originSessionId(session.id), 'the origin sees its own id');
     assert.equal(headers['mcp-protocol-version'], session.protocolVersion);
   });
 
@@ -184,7 +146,7 @@ describe('proxy (default stack)', () => {
       assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/);
       const seen = lastRequest(stack.origin);
       assert.equal(seen.method, 'GET');
-      assert.equal(seen.headers['mcp-session-id'], session.id);
+      assert.equal(seen.headers['mcp-session-id'], originSessionId(session.id));
       assert.equal(seen.headers['x-auth-client-id'], 'demo-m2m');
     } finally {
       await response.body?.cancel().catch(() => {});
@@ -202,7 +164,7 @@ describe('proxy (default stack)', () => {
     await response.body?.cancel();
     const seen = lastRequest(stack.origin);
     assert.equal(seen.method, 'DELETE');
-    assert.equal(seen.headers['mcp-session-id'], own.id);
+    assert.equal(seen.headers['mcp-session-id'], originSessionId(own.id));
 
     // The origin's answer for the dead session is relayed as is.
     const after = await post(stack.resource, { token, session: own, body: toolCall(4, 'list_todos') });
@@ -262,21 +224,6 @@ describe('origin failures', () => {
   let hangingHits = 0;
 
   /** A lone gateway for `origin`, trusting the stack's AS and its audience. */
-  async function gatewayFor(originUrl, vars = {}) {
-    const port = await freePort();
-    return startGateway({
-      port,
-      vars: {
-        RESOURCE: `http://127.0.0.1:${port}/mcp`,
-        AUDIENCE: stack.resource,
-        ORIGIN_URL: originUrl,
-        ISSUER: stack.auth.issuer,
-        TOOL_SCOPES: JSON.stringify(TOOL_SCOPES),
-        ...vars,
-      },
-    });
-  }
-
   before(async () => {
     stack = await startStack();
     token = await stack.token();
@@ -289,8 +236,8 @@ describe('origin failures', () => {
     await new Promise((resolve) => hanging.listen(0, '127.0.0.1', resolve));
     const closedPort = await freePort();
     [downGateway, slowGateway] = await Promise.all([
-      gatewayFor(`http://127.0.0.1:${closedPort}/mcp`),
-      gatewayFor(`http://127.0.0.1:${hanging.address().port}/mcp`, { ORIGIN_TIMEOUT_SECONDS: '1' }),
+      gatewayFor(stack, `http://127.0.0.1:${closedPort}/mcp`),
+      gatewayFor(stack, `http://127.0.0.1:${hanging.address().port}/mcp`, { vars: { ORIGIN_TIMEOUT_SECONDS: '1' } }),
     ]);
   });
   after(async () => {

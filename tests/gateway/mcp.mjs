@@ -1,0 +1,47 @@
+// A small MCP Streamable HTTP client for the gateway tests: JSON-RPC bodies,
+// headers, and a session opened through the gateway.
+
+import assert from 'node:assert/strict';
+import { messages } from './harness.mjs';
+
+export const ACCEPT = 'application/json, text/event-stream';
+export const PROTOCOL_VERSION = '2025-06-18';
+
+export const rpc = (id, method, params) => ({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) });
+export const toolCall = (id, name, args = {}, meta) =>
+  rpc(id, 'tools/call', { name, arguments: args, ...(meta ? { _meta: meta } : {}) });
+export const initializeBody = (id = 1) =>
+  rpc(id, 'initialize', {
+    protocolVersion: PROTOCOL_VERSION,
+    capabilities: {},
+    clientInfo: { name: 'proxy-test', version: '0.0.0' },
+  });
+
+export function mcpHeaders({ token, session, extra = {} } = {}) {
+  const headers = { 'content-type': 'application/json', accept: ACCEPT, ...extra };
+  if (token !== undefined) headers.authorization = `Bearer ${token}`;
+  if (session) {
+    headers['mcp-session-id'] = session.id;
+    headers['mcp-protocol-version'] = session.protocolVersion;
+  }
+  return headers;
+}
+
+/** POSTs `body` as JSON, or `raw` text as it is. */
+export function post(url, { token, session, body, raw, headers }) {
+  return fetch(url, { method: 'POST', headers: mcpHeaders({ token, session, extra: headers }), body: raw ?? JSON.stringify(body) });
+}
+
+/** initialize + notifications/initialized through the gateway. */
+export async function openSession(url, token) {
+  const response = await post(url, { token, body: initializeBody() });
+  assert.equal(response.status, 200, 'initialize through the gateway');
+  const id = response.headers.get('mcp-session-id');
+  assert.ok(id, 'initialize response carries mcp-session-id');
+  const [init] = await messages(response);
+  const session = { id, protocolVersion: init.result.protocolVersion };
+  const note = await post(url, { token, session, body: { jsonrpc: '2.0', method: 'notifications/initialized' } });
+  assert.equal(note.status, 202);
+  await note.body?.cancel();
+  return session;
+}
