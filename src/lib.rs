@@ -27,7 +27,11 @@ mod keys;
 mod mcp;
 #[cfg(all(feature = "npm", target_arch = "wasm32"))]
 mod npm;
+#[cfg(test)]
+mod testing;
 mod verify;
+#[cfg(all(target_arch = "wasm32", any(feature = "worker", feature = "npm")))]
+mod webcrypto;
 #[cfg(feature = "worker")]
 mod worker;
 
@@ -48,4 +52,5 @@ pub use verify::error::TokenError;
 pub use verify::policy::Policy;
 pub use verify::principal::Principal;
 pub use verify::scope::ScopeSet;
+#[cfg(feature = "portable-crypto")]
 pub use verify::verify;

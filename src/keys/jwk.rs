@@ -3,26 +3,21 @@
 //! moduli outside 2048–4096 bits refused (RFC 7518 §3.3), `use` other than
 //! `sig` and `key_ops` without `verify` skipped (RFC 7517 §4.2–4.3).
 
-use std::borrow::Cow;
-
 use base64ct::{Base64UrlUnpadded, Encoding};
-use jwt_compact::alg::{Ed25519, Es256, RsaPublicKey};
-use jwt_compact::jwk::JsonWebKey;
 
 use crate::keys::jwks::{Jwk, PublicKey, SkipReason};
 use crate::verify::algorithm::{Algorithm, KeyFamily};
 
 const MIN_RSA_BITS: usize = 2048;
-/// The `rsa` crate refuses larger moduli; saying so up front gives a clear reason.
+/// The `rsa` crate refuses larger moduli, and no issuer uses them; saying so
+/// up front gives a clear reason.
 const MAX_RSA_BITS: usize = 4096;
+/// RSA public exponents in use are 3 or 65537; more than 4 bytes is no key of ours.
+const MAX_EXPONENT_BYTES: usize = 4;
 
-pub(crate) type P256Key = <Es256 as jwt_compact::Algorithm>::VerifyingKey;
-pub(crate) type Ed25519Key = <Ed25519 as jwt_compact::Algorithm>::VerifyingKey;
-
-/// The JWK members we read (RFC 7517 §4, RFC 7518 §6). The key material is
-/// decoded here and handed to jwt-compact's `jwk` module as a `JsonWebKey`;
-/// reading the few members by hand spares the wasm builds the generic serde
-/// machinery a derived or internally tagged impl would bring.
+/// The JWK members we read (RFC 7517 §4, RFC 7518 §6), read by hand: that
+/// spares the wasm builds the generic serde machinery a derived or
+/// internally tagged impl would bring.
 struct Members<'v> {
     kty: &'v str,
     kid: Option<String>,
@@ -69,30 +64,6 @@ impl<'v> Members<'v> {
     }
 }
 
-impl Members<'_> {
-    fn json_web_key(&self, family: KeyFamily) -> Result<JsonWebKey<'_>, SkipReason> {
-        let bytes = |member: Option<&str>| {
-            let text = member.ok_or(SkipReason::BadMembers)?;
-            Base64UrlUnpadded::decode_vec(text).map(Cow::Owned).map_err(|_| SkipReason::BadMembers)
-        };
-        let curve = || self.crv.map(Cow::Borrowed).ok_or(SkipReason::BadMembers);
-        Ok(match family {
-            KeyFamily::Rsa => JsonWebKey::Rsa {
-                modulus: bytes(self.n)?,
-                public_exponent: bytes(self.e)?,
-                private_parts: None,
-            },
-            KeyFamily::P256 => JsonWebKey::EllipticCurve {
-                curve: curve()?,
-                x: bytes(self.x)?,
-                y: bytes(self.y)?,
-                secret: None,
-            },
-            KeyFamily::Ed25519 => JsonWebKey::KeyPair { curve: curve()?, x: bytes(self.x)?, secret: None },
-        })
-    }
-}
-
 pub(super) fn parse_key(value: &serde_json::Value) -> Result<Jwk, SkipReason> {
     let object = value.as_object().ok_or(SkipReason::NotAnObject)?;
     let members = Members::read(object)?;
@@ -119,28 +90,63 @@ pub(super) fn parse_key(value: &serde_json::Value) -> Result<Jwk, SkipReason> {
             Some(alg)
         }
     };
-    let key = public_key(&members.json_web_key(family)?)?;
-    Ok(Jwk { kid: members.kid, alg, key_use: members.key_use, key_ops: members.key_ops, key })
+    let key = public_key(&members, family)?;
+    // The portable verifier's own key type, built (and validated: points on
+    // the curve, exponent bounds) once per key set.
+    #[cfg(feature = "portable-crypto")]
+    let portable = crate::verify::signature::portable_key(&key).ok_or(SkipReason::BadMembers)?;
+    Ok(Jwk {
+        kid: members.kid,
+        alg,
+        key_use: members.key_use,
+        key_ops: members.key_ops,
+        fingerprint: key.fingerprint(),
+        key,
+        #[cfg(feature = "portable-crypto")]
+        portable,
+    })
 }
 
-fn public_key(jwk: &JsonWebKey<'_>) -> Result<PublicKey, SkipReason> {
-    match jwk {
-        JsonWebKey::Rsa { modulus, .. } => {
-            let bits = bit_length(modulus);
-            if !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&bits) {
+/// The key material: decoded, of the right sizes, on a curve we verify with.
+fn public_key(members: &Members<'_>, family: KeyFamily) -> Result<PublicKey, SkipReason> {
+    let bytes = |member: Option<&str>| {
+        let text = member.ok_or(SkipReason::BadMembers)?;
+        Base64UrlUnpadded::decode_vec(text).map_err(|_| SkipReason::BadMembers)
+    };
+    let curve = || members.crv.ok_or(SkipReason::BadMembers);
+    let coordinate = |bytes: Vec<u8>| <[u8; 32]>::try_from(bytes).map_err(|_| SkipReason::BadMembers);
+    match family {
+        KeyFamily::Rsa => {
+            let (n, e) = (bytes(members.n)?, bytes(members.e)?);
+            if !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&bit_length(&n)) {
                 return Err(SkipReason::RsaKeySize);
             }
-            RsaPublicKey::try_from(jwk).map(PublicKey::Rsa).map_err(|_| SkipReason::BadMembers)
+            let e = without_leading_zeros(&e);
+            if e.is_empty() || e.len() > MAX_EXPONENT_BYTES {
+                return Err(SkipReason::BadMembers);
+            }
+            Ok(PublicKey::Rsa { n: without_leading_zeros(&n).to_vec(), e: e.to_vec() })
         }
-        JsonWebKey::EllipticCurve { curve, .. } if curve == "P-256" => {
-            P256Key::try_from(jwk).map(PublicKey::P256).map_err(|_| SkipReason::BadMembers)
+        KeyFamily::P256 => {
+            let (crv, x, y) = (curve()?, bytes(members.x)?, bytes(members.y)?);
+            if crv != "P-256" {
+                return Err(SkipReason::UnsupportedCurve);
+            }
+            Ok(PublicKey::P256 { x: coordinate(x)?, y: coordinate(y)? })
         }
-        JsonWebKey::KeyPair { curve, .. } if curve == "Ed25519" => {
-            Ed25519Key::try_from(jwk).map(PublicKey::Ed25519).map_err(|_| SkipReason::BadMembers)
+        KeyFamily::Ed25519 => {
+            let (crv, x) = (curve()?, bytes(members.x)?);
+            if crv != "Ed25519" {
+                return Err(SkipReason::UnsupportedCurve);
+            }
+            Ok(PublicKey::Ed25519 { x: coordinate(x)? })
         }
-        JsonWebKey::EllipticCurve { .. } | JsonWebKey::KeyPair { .. } => Err(SkipReason::UnsupportedCurve),
-        _ => Err(SkipReason::UnknownKeyType),
     }
+}
+
+fn without_leading_zeros(big_endian: &[u8]) -> &[u8] {
+    let start = big_endian.iter().position(|byte| *byte != 0).unwrap_or(big_endian.len());
+    big_endian.get(start..).unwrap_or_default()
 }
 
 /// Bit length of a big-endian unsigned integer (leading zero bytes ignored).

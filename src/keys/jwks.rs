@@ -10,10 +10,10 @@
 
 use std::fmt;
 
-use jwt_compact::alg::RsaPublicKey;
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 
-use crate::keys::jwk::{Ed25519Key, P256Key, parse_key};
+use crate::keys::jwk::parse_key;
 use crate::verify::algorithm::{Algorithm, KeyFamily};
 
 /// Upper bound on a JWKS document; real ones are a few KB.
@@ -39,14 +39,36 @@ pub struct Jwk {
     /// `key_ops` (RFC 7517 §4.3): absent or containing `verify` on every kept key.
     pub key_ops: Option<Vec<String>>,
     pub key: PublicKey,
+    /// SHA-256 of the key material: which key verified a cached token.
+    pub fingerprint: [u8; 32],
+    /// The portable verifier's form of `key`.
+    #[cfg(feature = "portable-crypto")]
+    pub(crate) portable: crate::verify::signature::PortableKey,
 }
 
-/// The public key material, by family.
-#[derive(Clone)]
+/// The public key material, by family, as the JWK carries it (big-endian
+/// integers without leading zeros; curve coordinates of 32 bytes).
+#[derive(Clone, PartialEq, Eq)]
 pub enum PublicKey {
-    Rsa(RsaPublicKey),
-    P256(P256Key),
-    Ed25519(Ed25519Key),
+    Rsa { n: Vec<u8>, e: Vec<u8> },
+    P256 { x: [u8; 32], y: [u8; 32] },
+    Ed25519 { x: [u8; 32] },
+}
+
+impl PublicKey {
+    pub(crate) fn fingerprint(&self) -> [u8; 32] {
+        let mut hash = Sha256::new();
+        let parts: [&[u8]; 3] = match self {
+            Self::Rsa { n, e } => [b"RSA", n, e],
+            Self::P256 { x, y } => [b"EC P-256", x, y],
+            Self::Ed25519 { x } => [b"OKP Ed25519", x, b""],
+        };
+        for part in parts {
+            hash.update(u64::try_from(part.len()).unwrap_or(u64::MAX).to_be_bytes());
+            hash.update(part);
+        }
+        hash.finalize().into()
+    }
 }
 
 /// A key that was left out, and why.
@@ -137,9 +159,9 @@ impl JwkSet {
 impl Jwk {
     pub fn family(&self) -> KeyFamily {
         match self.key {
-            PublicKey::Rsa(_) => KeyFamily::Rsa,
-            PublicKey::P256(_) => KeyFamily::P256,
-            PublicKey::Ed25519(_) => KeyFamily::Ed25519,
+            PublicKey::Rsa { .. } => KeyFamily::Rsa,
+            PublicKey::P256 { .. } => KeyFamily::P256,
+            PublicKey::Ed25519 { .. } => KeyFamily::Ed25519,
         }
     }
 }
@@ -147,9 +169,9 @@ impl Jwk {
 impl fmt::Debug for PublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let family = match self {
-            Self::Rsa(_) => "Rsa",
-            Self::P256(_) => "P256",
-            Self::Ed25519(_) => "Ed25519",
+            Self::Rsa { .. } => "Rsa",
+            Self::P256 { .. } => "P256",
+            Self::Ed25519 { .. } => "Ed25519",
         };
         f.write_str(family)
     }

@@ -23,10 +23,12 @@ use crate::keys::discovery::{discovery_urls, jwks_uri_from_metadata};
 use crate::keys::error::{KeyFetchError, RefreshFailure};
 use crate::keys::event::KeyEvent;
 use crate::keys::jwks::JwkSet;
+use crate::verify::cache::TokenCache;
 use crate::verify::error::TokenError;
 use crate::verify::policy::Policy;
 use crate::verify::principal::Principal;
-use crate::verify::verify;
+use crate::verify::signature::SignatureVerifier;
+use crate::verify::verify_cached;
 
 /// How long the authorization server gets to answer one metadata or JWKS request.
 pub(crate) const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
@@ -121,19 +123,22 @@ impl<S: KeySource> RemoteKeys<S> {
         }
     }
 
-    /// Verifies `token`; when it names a key we lack, refetches once (if the
-    /// cooldown allows) so a rotation at the authorization server just works.
-    pub(crate) async fn verify(
+    /// Verifies `token` (through the verified-token cache); when it names a
+    /// key we lack, refetches once (if the cooldown allows) so a rotation at
+    /// the authorization server just works.
+    pub(crate) async fn verify<V: SignatureVerifier>(
         &self,
         token: &str,
         policy: &Policy,
         now: i64,
-    ) -> Result<Principal, AuthError> {
+        signatures: &V,
+        tokens: &TokenCache,
+    ) -> Result<Arc<Principal>, AuthError> {
         let keys = self.current(now).await.ok_or(AuthError::KeysUnavailable)?;
-        match verify(token, &keys, policy, now) {
+        match verify_cached(token, &keys, policy, now, signatures, tokens).await {
             Err(TokenError::UnknownKeyId) => {
                 let fresh = self.after_unknown_kid(now).await.ok_or(TokenError::UnknownKeyId)?;
-                Ok(verify(token, &fresh, policy, now)?)
+                Ok(verify_cached(token, &fresh, policy, now, signatures, tokens).await?)
             }
             other => Ok(other?),
         }

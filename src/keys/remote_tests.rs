@@ -6,32 +6,17 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
 use serde_json::Value;
 
 use super::*;
 use crate::keys::event::KeyEvent;
+use crate::testing::{NOW, block_on, jwks, poll, vector};
+use crate::verify::cache::TokenCache;
+use crate::verify::signature::Portable;
 
-const VECTOR: &str = include_str!("../../tests/vectors/accept-eddsa.json");
 const SETTINGS: KeyCacheSettings = KeyCacheSettings { max_age: 600, cooldown: 30, max_stale: 3_600 };
-const NOW: i64 = 1_800_000_000;
-
-/// A key set without `ed-1` (what the AS served before a rotation) and the full one.
-fn jwks(with_ed: bool) -> Vec<u8> {
-    let vector: Value = serde_json::from_str(VECTOR).expect("vector");
-    let mut jwks = vector["jwks"].clone();
-    if let Some(keys) = jwks["keys"].as_array_mut() {
-        keys.retain(|key| with_ed || key["kid"] != "ed-1");
-    }
-    serde_json::to_vec(&jwks).expect("jwks")
-}
-
-fn vector() -> (String, Policy) {
-    let vector: Value = serde_json::from_str(VECTOR).expect("vector");
-    let policy = serde_json::from_value(vector["policy"].clone()).expect("policy");
-    (vector["token"].as_str().expect("token").to_owned(), policy)
-}
 
 /// A response the source gives: at once, or only once `gate` opens.
 #[derive(Clone)]
@@ -136,20 +121,6 @@ impl Future for YieldOnce {
     }
 }
 
-fn poll<F: Future>(future: std::pin::Pin<&mut F>) -> Poll<F::Output> {
-    future.poll(&mut Context::from_waker(Waker::noop()))
-}
-
-/// Polls to completion (the scripted source never needs a real wake-up).
-fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    loop {
-        if let Poll::Ready(output) = poll(future.as_mut()) {
-            return output;
-        }
-    }
-}
-
 const JWKS_URI: &str = "https://as.example/jwks";
 
 fn remote(source: &Source) -> RemoteKeys<Source> {
@@ -223,10 +194,11 @@ fn rotation_refetches_once_per_cooldown() {
     let (token, policy) = vector();
     // Cold fetch (without ed-1) at NOW; the cooldown forbids a refetch for 30 s.
     assert!(block_on(keys.current(NOW)).is_some());
-    let early = block_on(keys.verify(&token, &policy, NOW + 10));
+    let early = block_on(keys.verify(&token, &policy, NOW + 10, &Portable, &TokenCache::default()));
     assert_eq!(early, Err(AuthError::InvalidToken(TokenError::UnknownKeyId)));
     assert_eq!(source.gets(), 1);
-    let principal = block_on(keys.verify(&token, &policy, NOW + 30)).expect("verifies after the rotation");
+    let principal = block_on(keys.verify(&token, &policy, NOW + 30, &Portable, &TokenCache::default()))
+        .expect("verifies after the rotation");
     assert_eq!(principal.subject.as_deref(), Some("user-123"));
     assert_eq!(source.gets(), 2);
 }
@@ -237,9 +209,15 @@ fn failures_are_reported_once_and_kept_for_health() {
     source.answer(JWKS_URI, Answer::Fail(KeyFetchError::Timeout));
     let keys = remote(&source);
     let (token, policy) = vector();
-    assert_eq!(block_on(keys.verify(&token, &policy, NOW)), Err(AuthError::KeysUnavailable));
+    assert_eq!(
+        block_on(keys.verify(&token, &policy, NOW, &Portable, &TokenCache::default())),
+        Err(AuthError::KeysUnavailable)
+    );
     // Within the cooldown nothing is retried, so nothing is reported again.
-    assert_eq!(block_on(keys.verify(&token, &policy, NOW + 5)), Err(AuthError::KeysUnavailable));
+    assert_eq!(
+        block_on(keys.verify(&token, &policy, NOW + 5, &Portable, &TokenCache::default())),
+        Err(AuthError::KeysUnavailable)
+    );
     assert_eq!(
         source.events(),
         ["refresh_failed https://as.example https://as.example/jwks: no answer within 5 s"]
@@ -306,7 +284,8 @@ fn a_request_with_its_key_at_hand_never_waits_for_a_refetch() {
     assert!(poll(refetch.as_mut()).is_pending());
     assert!(keys.running.get().is_some());
     // A valid token whose key is at hand is served at once, without waiting.
-    let mut valid = pin!(keys.verify(&token, &policy, NOW + 31));
+    let tokens = TokenCache::default();
+    let mut valid = pin!(keys.verify(&token, &policy, NOW + 31, &Portable, &tokens));
     assert!(matches!(poll(valid.as_mut()), Poll::Ready(Ok(_))), "not held up by the refetch");
     assert_eq!(source.gets(), 2);
 }
@@ -322,7 +301,8 @@ fn a_fresh_shared_copy_is_used_without_a_fetch_and_without_a_cooldown_of_our_own
     assert!(block_on(keys.current(NOW)).is_some());
     assert_eq!(source.gets(), 0, "the shared copy served");
     // The rotated key is missing from the copy: the kid-miss refetch may run at once.
-    let principal = block_on(keys.verify(&token, &policy, NOW)).expect("refetched");
+    let principal =
+        block_on(keys.verify(&token, &policy, NOW, &Portable, &TokenCache::default())).expect("refetched");
     assert_eq!(principal.subject.as_deref(), Some("user-123"));
     assert_eq!(source.gets(), 1);
 }

@@ -194,3 +194,16 @@ pub(super) fn now_seconds() -> i64 {
     let seconds = (js_sys::Date::now() / 1000.0).floor() as i64;
     seconds
 }
+
+/// `console.warn(line)`: how the package tells a developer what went wrong.
+pub(super) fn console_warn(line: &str) {
+    console_print("warn", line);
+}
+
+pub(super) fn console_print(method: &str, line: &str) {
+    let Ok(console) = Reflect::get(&js_sys::global(), &"console".into()) else { return };
+    if let Ok(log) = Reflect::get(&console, &method.into()).and_then(JsCast::dyn_into::<js_sys::Function>) {
+        // Nowhere else to report a console that throws.
+        let _printed = log.call1(&console, &line.into());
+    }
+}

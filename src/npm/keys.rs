@@ -7,6 +7,7 @@ use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+use super::convert::{console_print, console_warn};
 use crate::keys::error::KeyFetchError;
 use crate::keys::event::KeyEvent;
 use crate::keys::jwks::MAX_JWKS_BYTES;
@@ -55,12 +56,8 @@ impl KeySource for JsKeys {
 
     /// Failures go to `console.warn`, skipped keys to `console.debug`.
     fn report(&self, event: KeyEvent<'_>) {
-        let method = if event.is_failure() { "warn" } else { "debug" };
-        let Ok(console) = Reflect::get(&js_sys::global(), &"console".into()) else { return };
-        if let Ok(log) = Reflect::get(&console, &method.into()).and_then(JsCast::dyn_into::<Function>) {
-            // Nowhere else to report a console that throws.
-            let _printed = log.call1(&console, &event.to_string().into());
-        }
+        let line = event.to_string();
+        if event.is_failure() { console_warn(&line) } else { console_print("debug", &line) }
     }
 }
 

@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use super::convert::{
-    Fields, VERIFIER_OPTIONS, json_text, now_seconds, principal_js, type_error, verify_error,
+    Fields, VERIFIER_OPTIONS, console_warn, json_text, now_seconds, principal_js, type_error, verify_error,
 };
 use super::keys::JsKeys;
 use crate::http::error::AuthError;
@@ -18,10 +18,12 @@ use crate::keys::cache::KeyCacheSettings;
 use crate::keys::jwks::JwkSet;
 use crate::keys::remote::RemoteKeys;
 use crate::verify::algorithm::Algorithm;
+use crate::verify::cache::TokenCache;
 use crate::verify::policy::Policy;
 use crate::verify::principal::Principal;
 use crate::verify::scope::DEFAULT_SCOPE_CLAIMS;
-use crate::verify::verify;
+use crate::verify::verify_cached;
+use crate::webcrypto::WebCrypto;
 
 enum Keys {
     Static(Arc<JwkSet>),
@@ -31,6 +33,10 @@ enum Keys {
 struct Inner {
     policy: Policy,
     keys: Keys,
+    /// Signatures on Web Crypto, with the imported keys.
+    signatures: WebCrypto,
+    /// Tokens this verifier has verified.
+    tokens: TokenCache,
 }
 
 /// Verifies bearer JWT access tokens with the gateway's exact rules.
@@ -97,7 +103,8 @@ impl Verifier {
             }
             _ => return Err(type_error("Verifier options: give exactly one of jwks and jwksUri")),
         };
-        Ok(Verifier { inner: Rc::new(Inner { policy, keys }) })
+        let (signatures, tokens) = (WebCrypto::new(console_warn), TokenCache::default());
+        Ok(Verifier { inner: Rc::new(Inner { policy, keys, signatures, tokens }) })
     }
 
     /// Verifies a token (the value after `Bearer `). Resolves to the
@@ -127,10 +134,11 @@ impl Verifier {
 }
 
 impl Inner {
-    async fn verify(&self, token: &str, now: i64) -> Result<Principal, AuthError> {
+    async fn verify(&self, token: &str, now: i64) -> Result<Arc<Principal>, AuthError> {
+        let (policy, signatures, tokens) = (&self.policy, &self.signatures, &self.tokens);
         match &self.keys {
-            Keys::Static(keys) => Ok(verify(token, keys, &self.policy, now)?),
-            Keys::Remote(remote) => remote.verify(token, &self.policy, now).await,
+            Keys::Static(keys) => Ok(verify_cached(token, keys, policy, now, signatures, tokens).await?),
+            Keys::Remote(remote) => remote.verify(token, policy, now, signatures, tokens).await,
         }
     }
 }

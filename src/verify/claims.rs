@@ -9,19 +9,20 @@ use serde_json::{Map, Value};
 
 use crate::verify::error::TokenError;
 use crate::verify::policy::Policy;
-use crate::verify::token::TokenClaims;
+use crate::verify::token::Times;
 
 /// Validates the header `typ` and the claims of an authentic token.
 pub(crate) fn validate_claims(
     typ: Option<&str>,
-    claims: &TokenClaims,
+    claims: &Map<String, Value>,
+    times: Times,
     policy: &Policy,
     now: i64,
 ) -> Result<(), TokenError> {
     check_type(typ, policy.require_at_jwt)?;
-    check_issuer(&claims.custom, &policy.issuers)?;
-    check_audience(&claims.custom, &policy.audiences)?;
-    check_time_window(claims, i64::from(policy.leeway_seconds), now)?;
+    check_issuer(claims, &policy.issuers)?;
+    check_audience(claims, &policy.audiences)?;
+    check_time_window(times, i64::from(policy.leeway_seconds), now)?;
     check_required_claims(claims, &policy.required_claims)
 }
 
@@ -86,32 +87,26 @@ fn without_trailing_slash(url: &str) -> &str {
 /// RFC 9068 §4 requires `exp`; RFC 7519 §4.1.4–4.1.6 define the window.
 /// The token is valid while `now < exp + leeway`, from `nbf - leeway` on,
 /// and `iat` may not lie beyond `now + leeway`.
-fn check_time_window(claims: &TokenClaims, leeway: i64, now: i64) -> Result<(), TokenError> {
-    let exp = claims.expiration.ok_or(TokenError::MissingClaim("exp"))?.timestamp();
+fn check_time_window(times: Times, leeway: i64, now: i64) -> Result<(), TokenError> {
+    let exp = times.expires_at.ok_or(TokenError::MissingClaim("exp"))?;
     if now >= exp.saturating_add(leeway) {
         return Err(TokenError::Expired);
     }
-    if let Some(nbf) = claims.not_before {
-        if now < nbf.timestamp().saturating_sub(leeway) {
+    if let Some(nbf) = times.not_before {
+        if now < nbf.saturating_sub(leeway) {
             return Err(TokenError::NotYetValid);
         }
     }
-    if let Some(iat) = claims.issued_at {
-        if iat.timestamp() > now.saturating_add(leeway) {
+    if let Some(iat) = times.issued_at {
+        if iat > now.saturating_add(leeway) {
             return Err(TokenError::IssuedInFuture);
         }
     }
     Ok(())
 }
 
-fn check_required_claims(claims: &TokenClaims, required: &[String]) -> Result<(), TokenError> {
-    // jwt-compact moves the time claims out of the map into typed fields.
-    let present = |name: &str| match name {
-        "exp" => claims.expiration.is_some(),
-        "nbf" => claims.not_before.is_some(),
-        "iat" => claims.issued_at.is_some(),
-        other => claims.custom.get(other).is_some_and(|value| !value.is_null()),
-    };
+fn check_required_claims(claims: &Map<String, Value>, required: &[String]) -> Result<(), TokenError> {
+    let present = |name: &str| claims.get(name).is_some_and(|value| !value.is_null());
     match required.iter().find(|name| !present(name)) {
         Some(name) => Err(TokenError::MissingRequiredClaim(name.clone())),
         None => Ok(()),
@@ -128,11 +123,21 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::verify::token::Claims;
 
     const NOW: i64 = 1_800_000_000;
 
-    fn claims(value: Value) -> TokenClaims {
-        serde_json::from_value(value).expect("claims object")
+    fn claims(value: Value) -> Claims {
+        Claims::new(value.as_object().cloned().expect("claims object")).expect("time claims")
+    }
+
+    fn validate_claims(
+        typ: Option<&str>,
+        claims: &Claims,
+        policy: &Policy,
+        now: i64,
+    ) -> Result<(), TokenError> {
+        super::validate_claims(typ, &claims.map, claims.times, policy, now)
     }
 
     fn policy() -> Policy {

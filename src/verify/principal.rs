@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use crate::verify::error::TokenError;
 use crate::verify::policy::Policy;
 use crate::verify::scope::ScopeSet;
-use crate::verify::token::TokenClaims;
+use crate::verify::token::Claims;
 
 /// The outcome of a successful verification.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,9 +26,9 @@ pub struct Principal {
 
 impl Principal {
     /// Builds the principal from claims that have already been validated.
-    pub(crate) fn from_claims(claims: TokenClaims, policy: &Policy) -> Result<Self, TokenError> {
-        let expires_at = claims.expiration.ok_or(TokenError::MissingClaim("exp"))?.timestamp();
-        let raw = raw_claims(claims);
+    pub(crate) fn from_claims(claims: Claims, policy: &Policy) -> Result<Self, TokenError> {
+        let expires_at = claims.times.expires_at.ok_or(TokenError::MissingClaim("exp"))?;
+        let raw = claims.map;
         let scopes = ScopeSet::from_claims(&raw, &policy.scope_claims)?
             .with_star_grants_all(policy.danger_star_grants_all);
         Ok(Self {
@@ -54,19 +54,6 @@ fn string_claim(claims: &Map<String, Value>, name: &str) -> Result<Option<String
     }
 }
 
-/// The decoded claims as one JSON object again, with `exp`/`nbf`/`iat`
-/// (which jwt-compact parses into typed fields) restored as integer seconds.
-fn raw_claims(claims: TokenClaims) -> Map<String, Value> {
-    let mut raw = claims.custom;
-    let times = [("exp", claims.expiration), ("nbf", claims.not_before), ("iat", claims.issued_at)];
-    for (name, time) in times {
-        if let Some(time) = time {
-            raw.insert(name.to_owned(), Value::from(time.timestamp()));
-        }
-    }
-    raw
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -74,7 +61,7 @@ mod tests {
     use super::*;
 
     fn principal(value: Value) -> Result<Principal, TokenError> {
-        let claims: TokenClaims = serde_json::from_value(value).expect("claims object");
+        let claims = Claims::new(value.as_object().cloned().expect("claims object"))?;
         Principal::from_claims(claims, &Policy::default())
     }
 

@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use jwt_compact::{Claims, UntrustedToken};
+use base64ct::{Base64UrlUnpadded, Encoding};
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
@@ -17,12 +17,15 @@ use crate::verify::error::TokenError;
 use crate::verify::policy::Policy;
 use crate::verify::signature::SignatureProof;
 
-/// The claims as jwt-compact decodes them: `exp`/`nbf`/`iat` typed, the rest raw.
-pub(crate) type TokenClaims = Claims<Map<String, Value>>;
-
-/// Header members beyond the ones jwt-compact models.
-#[derive(Debug, Clone, Deserialize)]
-pub(crate) struct ExtraHeader {
+/// The JOSE header members we read (RFC 7515 §4.1); others are ignored, and
+/// key-location members (`jku`, `jwk`, `x5u`, `x5c`) are never consulted.
+#[derive(Deserialize)]
+struct Header {
+    alg: String,
+    #[serde(default)]
+    kid: Option<String>,
+    #[serde(default)]
+    typ: Option<String>,
     /// RFC 7515 §4.1.11. We implement no extensions, so a `crit` member of
     /// any value (`null` included) is refused.
     #[serde(default)]
@@ -41,33 +44,42 @@ impl<'de> Deserialize<'de> for Present {
 
 /// A decoded token whose algorithm is allowed, but whose signature is not yet checked.
 pub struct UntrustedJwt<'t> {
-    raw: &'t str,
-    inner: UntrustedToken<'t, ExtraHeader>,
+    signing_input: &'t str,
     alg: Algorithm,
+    kid: Option<String>,
+    typ: Option<String>,
+    /// The payload bytes: parsed only once the signature holds.
+    payload: Vec<u8>,
+    signature: Vec<u8>,
 }
 
 impl<'t> UntrustedJwt<'t> {
     /// Decodes `token` and applies the pre-signature header rules:
-    /// size bound, three segments of base64url JSON, no `crit`, and an `alg`
-    /// on the policy's allow-list (never `none` or `HS*`, RFC 8725 §3.1).
+    /// size bound, three segments of base64url (no padding) of which the
+    /// header is a JSON object, no `crit`, and an `alg` on the policy's
+    /// allow-list (never `none` or `HS*`, RFC 8725 §3.1).
     pub fn decode(token: &'t str, policy: &Policy) -> Result<Self, TokenError> {
         if token.len() > policy.max_token_bytes {
             return Err(TokenError::TooLong);
         }
-        // jwt-compact splits on at most four parts; count first so that a
-        // 2- or 4-part input fails before any base64 work.
-        if token.bytes().filter(|b| *b == b'.').count() != 2 {
+        let mut parts = token.split('.');
+        let (Some(header), Some(payload), Some(signature), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
             return Err(TokenError::Malformed);
-        }
-        let inner = UntrustedToken::<ExtraHeader>::try_from(token).map_err(|_| TokenError::Malformed)?;
-        if inner.header().other_fields.crit.0 {
+        };
+        let decode = |part: &str| Base64UrlUnpadded::decode_vec(part).map_err(|_| TokenError::Malformed);
+        let header: Header = serde_json::from_slice(&decode(header)?).map_err(|_| TokenError::Malformed)?;
+        let (payload, signature) = (decode(payload)?, decode(signature)?);
+        if header.crit.0 {
             return Err(TokenError::UnsupportedCritical);
         }
-        let alg: Algorithm = inner.algorithm().parse().map_err(|_| TokenError::AlgorithmNotAllowed)?;
+        let alg: Algorithm = header.alg.parse().map_err(|_| TokenError::AlgorithmNotAllowed)?;
         if !policy.allows(alg) {
             return Err(TokenError::AlgorithmNotAllowed);
         }
-        Ok(Self { raw: token, inner, alg })
+        let signing_input = token.rsplit_once('.').map_or("", |(input, _)| input);
+        Ok(Self { signing_input, alg, kid: header.kid, typ: header.typ, payload, signature })
     }
 
     pub fn alg(&self) -> Algorithm {
@@ -76,26 +88,26 @@ impl<'t> UntrustedJwt<'t> {
 
     /// The `kid` header: which key the token names, if any.
     pub fn kid(&self) -> Option<&str> {
-        self.inner.header().key_id.as_deref()
+        self.kid.as_deref()
     }
 
     /// The `typ` header.
     pub fn typ(&self) -> Option<&str> {
-        self.inner.header().token_type.as_deref()
+        self.typ.as_deref()
     }
 
     /// The JWS signing input, `BASE64URL(header) '.' BASE64URL(payload)` (RFC 7515 §5.2).
     pub fn signing_input(&self) -> &'t str {
-        self.raw.rsplit_once('.').map_or("", |(input, _)| input)
+        self.signing_input
     }
 
     /// The decoded signature bytes.
     pub fn signature(&self) -> &[u8] {
-        self.inner.signature_bytes()
+        &self.signature
     }
 
     /// The token, now that [`check_signature`](super::signature::check_signature)
-    /// has vouched for it: only a [`SignatureProof`] (which only that function
+    /// has vouched for it: only a [`SignatureProof`] (which only that module
     /// mints) opens the payload.
     pub(crate) fn into_signed(self, _proof: SignatureProof) -> SignedJwt<'t> {
         SignedJwt { jwt: self }
@@ -115,9 +127,58 @@ impl SignedJwt<'_> {
         self.jwt.typ()
     }
 
-    /// Decodes the payload: `exp`/`nbf`/`iat` typed, the rest raw.
-    pub(crate) fn claims(&self) -> Result<TokenClaims, TokenError> {
-        self.jwt.inner.deserialize_claims_unchecked().map_err(|_| TokenError::MalformedClaims)
+    pub(crate) fn alg(&self) -> Algorithm {
+        self.jwt.alg
+    }
+
+    /// Parses the payload: a JSON object whose `exp`/`nbf`/`iat`, when
+    /// present, are numbers of seconds (RFC 7519 §2 NumericDate).
+    pub(crate) fn claims(&self) -> Result<Claims, TokenError> {
+        let map: Map<String, Value> =
+            serde_json::from_slice(&self.jwt.payload).map_err(|_| TokenError::MalformedClaims)?;
+        Claims::new(map)
+    }
+}
+
+/// The claims of a signed token, with the time claims read as seconds.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Claims {
+    pub times: Times,
+    /// Every claim, `exp`/`nbf`/`iat` as whole seconds.
+    pub map: Map<String, Value>,
+}
+
+/// `exp`, `nbf` and `iat` (RFC 7519 §4.1.4–4.1.6), Unix seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Times {
+    pub expires_at: Option<i64>,
+    pub not_before: Option<i64>,
+    pub issued_at: Option<i64>,
+}
+
+/// The NumericDate range we accept: what a calendar date can express
+/// (about ±262,000 years, as chrono's), so no later arithmetic overflows.
+const MIN_TIME: i64 = -8_334_632_851_200;
+const MAX_TIME: i64 = 8_210_298_412_799;
+
+impl Claims {
+    pub(crate) fn new(mut map: Map<String, Value>) -> Result<Self, TokenError> {
+        let mut time = |name: &str| -> Result<Option<i64>, TokenError> {
+            let Some(value) = map.get_mut(name) else { return Ok(None) };
+            #[allow(clippy::cast_possible_truncation)]
+            let seconds = match value.as_i64() {
+                Some(seconds) => seconds,
+                // Fractional seconds are allowed (RFC 7519 §2); the fraction is dropped.
+                None => value.as_f64().filter(|_| value.is_f64()).ok_or(TokenError::MalformedClaims)? as i64,
+            };
+            if !(MIN_TIME..=MAX_TIME).contains(&seconds) {
+                return Err(TokenError::MalformedClaims);
+            }
+            *value = Value::from(seconds);
+            Ok(Some(seconds))
+        };
+        let times = Times { expires_at: time("exp")?, not_before: time("nbf")?, issued_at: time("iat")? };
+        Ok(Self { times, map })
     }
 }
 
@@ -125,10 +186,7 @@ impl SignedJwt<'_> {
 /// (as a derived `Debug` would) would put a live credential into logs.
 impl fmt::Debug for UntrustedJwt<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UntrustedJwt")
-            .field("alg", &self.alg)
-            .field("kid", &self.kid())
-            .finish_non_exhaustive()
+        f.debug_struct("UntrustedJwt").field("alg", &self.alg).field("kid", &self.kid).finish_non_exhaustive()
     }
 }
 

@@ -8,7 +8,7 @@
 //! failure limit) → method → per-client rate limit → session binding → query
 //! → body (media type, size, JSON-RPC, `Mcp-*` headers) → tool scopes.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use worker::{Env, Request, Url, console_error};
 
@@ -40,7 +40,7 @@ pub enum McpMethod {
 pub struct Admitted {
     pub method: McpMethod,
     pub token: String,
-    pub principal: Rc<Principal>,
+    pub principal: Arc<Principal>,
     /// The POST body, read and checked; `None` for GET and DELETE.
     pub body: Option<Vec<u8>>,
     /// `ORIGIN_URL` with the client's query parameters appended.
@@ -52,7 +52,7 @@ pub struct Admitted {
 /// What admission learned before it decided, for the log and the challenge.
 #[derive(Default)]
 pub struct Facts {
-    pub principal: Option<Rc<Principal>>,
+    pub principal: Option<Arc<Principal>>,
     /// The tool a `tools/call` names.
     pub tool: Option<String>,
 }
@@ -76,15 +76,18 @@ pub async fn admit(
     //    unless this address already failed too often.
     let client_ip = header("CF-Connecting-IP");
     anon_limit::check(gateway, client_ip.as_deref())?;
-    let verified = gateway.keys.verify(&token, &config.policy, now_seconds()).await;
+    let verified = gateway
+        .keys
+        .verify(&token, &config.policy, now_seconds(), &gateway.signatures, &gateway.tokens)
+        .await;
     let principal = match verified {
-        Ok(principal) => Rc::new(principal),
+        Ok(principal) => principal,
         Err(err) => {
             anon_limit::count_failure(env, gateway, client_ip.as_deref()).await;
             return Err(err.into());
         }
     };
-    facts.principal = Some(Rc::clone(&principal));
+    facts.principal = Some(Arc::clone(&principal));
 
     // 3. Authenticated first, then the method (so a GET without a token is a 401).
     let method = match req.inner().method().as_str() {

@@ -9,8 +9,11 @@ use std::rc::Rc;
 use worker::Env;
 
 use super::keys::EdgeKeys;
+use super::log;
 use crate::keys::remote::RemoteKeys;
 use crate::mcp::config::{ConfigError, GatewayConfig};
+use crate::verify::cache::TokenCache;
+use crate::webcrypto::WebCrypto;
 
 pub enum Isolate {
     /// Fails closed: every protected request is refused, the problems logged.
@@ -21,6 +24,10 @@ pub enum Isolate {
 pub struct Gateway {
     pub config: GatewayConfig,
     pub keys: RemoteKeys<EdgeKeys>,
+    /// Signatures on Web Crypto, with the imported keys.
+    pub signatures: WebCrypto,
+    /// Tokens verified in this isolate.
+    pub tokens: TokenCache,
     /// Addresses refused until a time (Unix seconds): see `anon_limit`.
     pub blocked_ips: RefCell<HashMap<String, i64>>,
 }
@@ -42,9 +49,24 @@ fn build(env: &Env) -> Isolate {
             let jwks_uri = config.jwks_uri.as_ref().map(|url| url.as_str().to_owned());
             let source = EdgeKeys { secret: config.session_secret.clone() };
             let keys = RemoteKeys::new(source, issuer, jwks_uri, config.key_cache);
-            Isolate::Ready(Box::new(Gateway { config, keys, blocked_ips: RefCell::default() }))
+            let signatures = WebCrypto::new(report_refused_key);
+            let tokens = TokenCache::default();
+            Isolate::Ready(Box::new(Gateway {
+                config,
+                keys,
+                signatures,
+                tokens,
+                blocked_ips: RefCell::default(),
+            }))
         }
     }
+}
+
+fn report_refused_key(detail: &str) {
+    worker::console_error!(
+        "{}",
+        log::event("mcp_edge_guard.key_refused", serde_json::json!({ "detail": detail }))
+    );
 }
 
 /// A `[vars]` value or a secret of that name.
