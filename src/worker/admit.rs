@@ -13,7 +13,7 @@ use std::sync::Arc;
 use worker::{Env, Request, Url, console_error};
 
 use super::anon_limit;
-use super::fetch::{declared_length, read_limited};
+use super::fetch::{Body, read_body};
 use super::gateway::{Gateway, now_seconds};
 use super::log;
 use crate::http::bearer::extract_bearer;
@@ -42,7 +42,7 @@ pub struct Admitted {
     pub token: String,
     pub principal: Arc<Principal>,
     /// The POST body, read and checked; `None` for GET and DELETE.
-    pub body: Option<Vec<u8>>,
+    pub body: Option<Body>,
     /// `ORIGIN_URL` with the client's query parameters appended.
     pub target: String,
     /// The origin's own session id: unwrapped when sessions are bound.
@@ -115,19 +115,16 @@ pub async fn admit(
     if method == McpMethod::Post {
         check_json(header("Content-Type").as_deref()).map_err(Denial::MediaType)?;
         let (mcp_method, mcp_name) = (header("Mcp-Method"), header("Mcp-Name"));
-        let declared = declared_length(req.headers());
-        let bytes = read_limited(req.stream().ok(), declared, MAX_BODY_BYTES)
-            .await
-            .map_err(|_| Denial::BodyUnreadable)?
-            .ok_or(Denial::BodyTooLarge)?;
-        let calls = inspect_body(&bytes)?;
+        let read = read_body(req, MAX_BODY_BYTES).await.map_err(|_| Denial::BodyUnreadable)?;
+        let read = read.ok_or(Denial::BodyTooLarge)?;
+        let calls = inspect_body(&read.bytes)?;
         facts.tool = calls
             .iter()
             .find(|call| call.method.as_deref() == Some("tools/call"))
             .and_then(|call| call.target.clone());
         check_headers(&calls, mcp_method.as_deref(), mcp_name.as_deref())?;
         config.tool_scopes.authorize(&calls, &principal.scopes)?;
-        body = Some(bytes);
+        body = Some(read);
     }
     Ok(Admitted { method, token, principal, body, target, session })
 }

@@ -52,6 +52,32 @@ pub async fn read_limited(
     Ok(Some(body))
 }
 
+/// A request body as the gateway read it: the bytes it inspects, and (when
+/// it could read the body whole) the very buffer, so forwarding sends those
+/// bytes without copying them back into JavaScript.
+pub struct Body {
+    pub bytes: Vec<u8>,
+    pub buffer: Option<worker::js_sys::ArrayBuffer>,
+}
+
+/// Reads a request body of at most `limit` bytes; `None` when it is longer.
+/// With a `Content-Length` within the limit, one `arrayBuffer()` call;
+/// without one, chunk by chunk so an endless body stops at the limit.
+pub async fn read_body(request: &mut Request, limit: usize) -> worker::Result<Option<Body>> {
+    let declared = declared_length(request.headers());
+    if declared.is_some_and(|length| length > limit) {
+        return Ok(None);
+    }
+    if declared.is_some() {
+        let buffer: worker::js_sys::ArrayBuffer =
+            wasm_bindgen_futures::JsFuture::from(request.inner().array_buffer()?).await?.into();
+        let bytes = worker::js_sys::Uint8Array::new(&buffer).to_vec();
+        // The platform enforces Content-Length; this keeps the bound local.
+        return Ok((bytes.len() <= limit).then_some(Body { bytes, buffer: Some(buffer) }));
+    }
+    Ok(read_limited(request.stream().ok(), None, limit).await?.map(|bytes| Body { bytes, buffer: None }))
+}
+
 /// The `Content-Length` a message declares, if any.
 pub fn declared_length(headers: &worker::Headers) -> Option<usize> {
     headers.get("Content-Length").ok().flatten().and_then(|value| value.trim().parse().ok())

@@ -2,6 +2,7 @@
 //! (key-set events bring their own, from `crate::keys::event`). Identifiers and reason codes only: never a
 //! token, a secret or key material.
 
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::verify::principal::Principal;
@@ -30,25 +31,39 @@ pub struct Decision<'a> {
 }
 
 impl Decision<'_> {
+    /// The JSON line, serialized straight from a struct (no intermediate map:
+    /// this runs on every request).
     pub fn line(&self) -> String {
-        let verdict = match self.verdict {
-            Verdict::Allow => "allow",
-            Verdict::Deny => "deny",
-            Verdict::Error => "error",
+        #[derive(Serialize)]
+        struct Line<'a> {
+            event: &'static str,
+            decision: &'static str,
+            reason: &'a str,
+            status: u16,
+            method: &'a str,
+            path: &'a str,
+            client_id: Option<&'a str>,
+            sub: Option<&'a str>,
+            tool: Option<&'a str>,
+            latency_ms: u64,
+        }
+        let line = Line {
+            event: "mcp_edge_guard.decision",
+            decision: match self.verdict {
+                Verdict::Allow => "allow",
+                Verdict::Deny => "deny",
+                Verdict::Error => "error",
+            },
+            reason: self.reason,
+            status: self.status,
+            method: self.method,
+            path: self.path,
+            client_id: self.principal.and_then(|p| p.client_id.as_deref()),
+            sub: self.principal.and_then(|p| p.subject.as_deref()),
+            tool: self.tool,
+            latency_ms: self.latency_ms,
         };
-        json!({
-            "event": "mcp_edge_guard.decision",
-            "decision": verdict,
-            "reason": self.reason,
-            "status": self.status,
-            "method": self.method,
-            "path": self.path,
-            "client_id": self.principal.and_then(|p| p.client_id.as_deref()),
-            "sub": self.principal.and_then(|p| p.subject.as_deref()),
-            "tool": self.tool,
-            "latency_ms": self.latency_ms,
-        })
-        .to_string()
+        serde_json::to_string(&line).unwrap_or_default()
     }
 }
 

@@ -46,7 +46,12 @@ pub async fn forward(
     let mut init = RequestInit::new();
     init.with_method(method).with_headers(headers).with_redirect(RequestRedirect::Manual);
     if let Some(body) = &admitted.body {
-        init.with_body(Some(worker::js_sys::Uint8Array::from(body.as_slice()).into()));
+        // The checked bytes: the buffer they were read from, or a copy of them.
+        let js = match &body.buffer {
+            Some(buffer) => buffer.clone().into(),
+            None => worker::js_sys::Uint8Array::from(body.bytes.as_slice()).into(),
+        };
+        init.with_body(Some(js));
     }
     let outbound = Request::new_with_init(&admitted.target, &init)?;
     let timeout = Duration::from_secs(u64::from(config.origin_timeout_seconds));
