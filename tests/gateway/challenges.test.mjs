@@ -6,9 +6,9 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
 import { SignJWT, decodeProtectedHeader, generateKeyPair } from 'jose';
 import { freePort, startGateway, startStack, messages } from './harness.mjs';
+import { rawRequest } from './mcp.mjs';
 
 const ACCEPT = 'application/json, text/event-stream';
 const PROTOCOL_VERSION = '2025-06-18';
@@ -73,21 +73,6 @@ async function foreignToken(claims) {
 }
 
 /** One raw HTTP/1.1 request with headers given as a rawHeaders-style array (duplicates kept). */
-function rawRequest(url, method, rawHeaders, body) {
-  const u = new URL(url);
-  return new Promise((resolve, reject) => {
-    // An array of headers gets no defaults from node: Host must be given.
-    const req = httpRequest(u, { method, headers: ['Host', u.host, ...rawHeaders] }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => { text += chunk; });
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 async function assertJsonError(response, status, error) {
   assert.equal(response.status, status);
   assert.match(response.headers.get('content-type') ?? '', /application\/json/);

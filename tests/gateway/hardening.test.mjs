@@ -7,12 +7,12 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, request as httpRequest } from 'node:http';
+import { createServer } from 'node:http';
 import express from 'express';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { Response as MiniflareResponse } from 'miniflare';
 import { gatewayFor, messages, startStack } from './harness.mjs';
-import { ACCEPT, initializeBody, mcpHeaders, openSession, post, rpc, toolCall } from './mcp.mjs';
+import { initializeBody, mcpHeaders, openSession, post, rawRequest, toolCall } from './mcp.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -43,20 +43,6 @@ async function recordingOrigin(answer = (req, res) => {
     });
   });
   return { ...origin, seen };
-}
-
-/** A request with exactly these headers and method (fetch refuses some methods). */
-function rawRequest(url, method, headers = {}, body) {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method, headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => { text += chunk; });
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 /** Text whose UTF-8 bytes are a harmless string body, and whose UTF-7 decoding is `hidden`. */

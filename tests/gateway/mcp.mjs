@@ -2,6 +2,7 @@
 // headers, and a session opened through the gateway.
 
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { messages } from './harness.mjs';
 
 export const ACCEPT = 'application/json, text/event-stream';
@@ -44,4 +45,24 @@ export async function openSession(url, token) {
   assert.equal(note.status, 202);
   await note.body?.cancel();
   return session;
+}
+
+/**
+ * A request with exactly this method and these headers (fetch refuses some
+ * methods and adds headers): an object, or an array of raw name/value pairs
+ * (then Host is added, as node adds no defaults to raw headers).
+ */
+export function rawRequest(url, method, headers = {}, body) {
+  const u = new URL(url);
+  const all = Array.isArray(headers) ? ['Host', u.host, ...headers] : headers;
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(u, { method, headers: all }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => { text += chunk; });
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
