@@ -96,5 +96,5 @@ pub(crate) async fn verify_cached<V: SignatureVerifier>(
         return Ok(principal);
     }
     let verified = verify_with(token, keys, policy, now, verifier).await?;
-    Ok(tokens.put(token, verified, now))
+    Ok(tokens.put(token, verified))
 }
