@@ -10,12 +10,13 @@
 
 use std::sync::Arc;
 
-use worker::{Env, Request, Url, console_error};
+use worker::{Env, console_error};
 
 use super::anon_limit;
 use super::fetch::{Body, read_body};
 use super::gateway::{Gateway, now_seconds};
 use super::log;
+use super::request::Incoming;
 use crate::http::bearer::extract_bearer;
 use crate::http::error::RequestError;
 use crate::http::media_type::check_json;
@@ -58,18 +59,17 @@ pub struct Facts {
 }
 
 pub async fn admit(
-    req: &mut Request,
-    url: &Url,
+    req: &Incoming,
     env: &Env,
     gateway: &Gateway,
     facts: &mut Facts,
 ) -> Result<Admitted, Denial> {
     let config = &gateway.config;
     // 1. The token: header only (RFC 6750 §2.1; OAuth 2.1 §5.1.2 forbids the query).
-    if url.query().is_some_and(token_in_query) {
+    if req.url.query().is_some_and(token_in_query) {
         return Err(RequestError::TokenInQuery.into());
     }
-    let header = |name: &str| req.headers().get(name).ok().flatten();
+    let header = |name: &str| req.header(name);
     let token = extract_bearer(header("Authorization").as_deref())?.to_owned();
 
     // 2. Keys → select → signature → claims → principal (the core's seam),
@@ -90,7 +90,7 @@ pub async fn admit(
     facts.principal = Some(Arc::clone(&principal));
 
     // 3. Authenticated first, then the method (so a GET without a token is a 401).
-    let method = match req.inner().method().as_str() {
+    let method = match req.method.as_str() {
         "POST" => McpMethod::Post,
         "GET" => McpMethod::Get,
         "DELETE" => McpMethod::Delete,
@@ -108,7 +108,7 @@ pub async fn admit(
         (presented, _) => presented,
     };
     let target =
-        forward_url(config.origin_url.as_str(), url.query()).map_err(|_| Denial::FixedQueryParameter)?;
+        forward_url(config.origin_url.as_str(), req.url.query()).map_err(|_| Denial::FixedQueryParameter)?;
 
     // 6. What the body calls, and whether the token's scopes cover it.
     let mut body = None;

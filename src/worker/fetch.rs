@@ -5,7 +5,13 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use futures_util::future::{Either, select};
-use worker::{AbortController, ByteStream, Delay, Fetch, Request, Response};
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use worker::js_sys::Promise;
+use worker::{ByteStream, Delay, web_sys};
+
+use super::request::Incoming;
 
 /// Why an outbound fetch produced no response.
 #[derive(Debug)]
@@ -14,21 +20,44 @@ pub enum FetchFailure {
     Network(String),
 }
 
-/// Sends `request`, giving up (and aborting it) after `timeout`. The deadline
-/// covers the response head only: streamed bodies (SSE) may run on.
-pub async fn fetch_with_timeout(request: Request, timeout: Duration) -> Result<Response, FetchFailure> {
-    let controller = AbortController::default();
-    let signal = controller.signal();
-    let fetch = Fetch::Request(request);
-    let send = Box::pin(fetch.send_with_signal(&signal));
-    let deadline = Box::pin(Delay::from(timeout));
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = fetch)]
+    fn global_fetch(request: &web_sys::Request) -> Promise;
+}
+
+/// Sends `init` to `url` with the platform's `fetch`, giving up (and aborting
+/// it) after `timeout`. The deadline covers the response head only: streamed
+/// bodies (SSE) may run on. Plain `web_sys` types throughout: workers-rs's
+/// wrappers would read the response's `cf` object on every request.
+pub async fn send(
+    url: &str,
+    init: &web_sys::RequestInit,
+    timeout: Duration,
+) -> Result<web_sys::Response, FetchFailure> {
+    let failed = |err: JsValue| FetchFailure::Network(describe(&err));
+    let controller = web_sys::AbortController::new().map_err(failed)?;
+    init.set_signal(Some(&controller.signal()));
+    let request = web_sys::Request::new_with_str_and_init(url, init).map_err(failed)?;
+    let send = JsFuture::from(global_fetch(&request));
+    let deadline = Delay::from(timeout);
     match select(send, deadline).await {
-        Either::Left((result, _)) => result.map_err(|err| FetchFailure::Network(err.to_string())),
+        Either::Left((Ok(response), _)) => Ok(response.unchecked_into()),
+        Either::Left((Err(err), _)) => Err(failed(err)),
         Either::Right(((), _)) => {
             controller.abort();
             Err(FetchFailure::Timeout)
         }
     }
+}
+
+/// An error's message, or its string form.
+fn describe(err: &JsValue) -> String {
+    worker::js_sys::Reflect::get(err, &"message".into())
+        .ok()
+        .and_then(|message| message.as_string())
+        .or_else(|| err.as_string())
+        .unwrap_or_else(|| "fetch failed".into())
 }
 
 /// Reads a body of at most `limit` bytes; `None` when it is longer.
@@ -63,19 +92,20 @@ pub struct Body {
 /// Reads a request body of at most `limit` bytes; `None` when it is longer.
 /// With a `Content-Length` within the limit, one `arrayBuffer()` call;
 /// without one, chunk by chunk so an endless body stops at the limit.
-pub async fn read_body(request: &mut Request, limit: usize) -> worker::Result<Option<Body>> {
-    let declared = declared_length(request.headers());
+pub async fn read_body(request: &Incoming, limit: usize) -> worker::Result<Option<Body>> {
+    let declared = declared_length(&request.headers);
     if declared.is_some_and(|length| length > limit) {
         return Ok(None);
     }
     if declared.is_some() {
         let buffer: worker::js_sys::ArrayBuffer =
-            wasm_bindgen_futures::JsFuture::from(request.inner().array_buffer()?).await?.into();
+            wasm_bindgen_futures::JsFuture::from(request.raw.array_buffer()?).await?.into();
         let bytes = worker::js_sys::Uint8Array::new(&buffer).to_vec();
         // The platform enforces Content-Length; this keeps the bound local.
         return Ok((bytes.len() <= limit).then_some(Body { bytes, buffer: Some(buffer) }));
     }
-    Ok(read_limited(request.stream().ok(), None, limit).await?.map(|bytes| Body { bytes, buffer: None }))
+    let stream = request.raw.body().map(ByteStream::from);
+    Ok(read_limited(stream, None, limit).await?.map(|bytes| Body { bytes, buffer: None }))
 }
 
 /// The `Content-Length` a message declares, if any.

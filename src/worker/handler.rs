@@ -3,12 +3,13 @@
 //! response a request gets, and the only place that logs the decision.
 
 use serde_json::json;
-use worker::{Env, Method, Request, Response, Result, console_error, console_log};
+use worker::{Env, Headers, Response, Result, console_error, console_log, web_sys};
 
 use super::admit::{Facts, admit};
 use super::gateway::{Gateway, Isolate, isolate, now_seconds};
 use super::log::{self, Decision, Verdict};
 use super::proxy::forward;
+use super::request::Incoming;
 use super::respond;
 use crate::http::metadata::is_metadata_path;
 use crate::mcp::config::{ConfigError, ConfigProblem};
@@ -16,46 +17,46 @@ use crate::mcp::denial::{Denial, OriginFailure};
 
 /// How a request for the MCP endpoint ended.
 enum Outcome {
-    Forwarded(Response),
+    Forwarded(web_sys::Response),
     Denied(Denial),
     Failed(OriginFailure),
 }
 
-pub async fn handle(req: Request, env: &Env) -> Result<Response> {
+pub async fn handle(raw: web_sys::Request, env: &Env) -> Result<web_sys::Response> {
     let started = worker::Date::now().as_millis();
-    let url = req.url()?;
+    let req = Incoming::new(raw)?;
     let isolate = isolate(env);
     let gateway = match isolate.as_ref() {
         Isolate::Ready(gateway) => gateway,
-        Isolate::Misconfigured(err) => return misconfigured(err, url.path()),
+        Isolate::Misconfigured(err) => return misconfigured(err, req.url.path()).map(Into::into),
     };
     let config = &gateway.config;
-    let path = url.path();
+    let path = req.url.path();
 
     if is_metadata_path(&config.resource, path) {
-        return match req.method() {
-            Method::Options => respond::preflight("*"),
-            Method::Get | Method::Head => respond::metadata(config),
+        let response = match req.method.as_str() {
+            "OPTIONS" => respond::preflight("*"),
+            "GET" | "HEAD" => respond::metadata(config),
             _ => respond::json(405, &json!({ "error": "method_not_allowed" })),
         };
+        return response.map(Into::into);
     }
     if path == "/health" {
-        return health(gateway).await;
+        return health(gateway).await.map(Into::into);
     }
     if path != config.resource.path() {
-        return respond::json(404, &json!({ "error": "not_found" }));
+        return respond::json(404, &json!({ "error": "not_found" })).map(Into::into);
     }
 
-    let origin = req.headers().get("Origin")?;
-    let mut req = req;
+    let origin = req.header("Origin");
     let mut facts = Facts::default();
     // MCP: a present Origin that is not allowed is refused (DNS rebinding).
     let outcome = if origin.as_deref().is_some_and(|origin| !config.origin_allowed(origin)) {
         Outcome::Denied(Denial::ForbiddenOrigin)
-    } else if req.method() == Method::Options {
-        return respond::preflight(origin.as_deref().unwrap_or("*"));
+    } else if req.method == "OPTIONS" {
+        return respond::preflight(origin.as_deref().unwrap_or("*")).map(Into::into);
     } else {
-        match admit(&mut req, &url, env, gateway, &mut facts).await {
+        match admit(&req, env, gateway, &mut facts).await {
             Err(denial) => Outcome::Denied(denial),
             Ok(admitted) => match forward(&req, admitted, config).await? {
                 Ok(response) => Outcome::Forwarded(response),
@@ -64,11 +65,11 @@ pub async fn handle(req: Request, env: &Env) -> Result<Response> {
         }
     };
 
-    let (response, verdict, reason) = match outcome {
+    let (response, verdict, reason): (web_sys::Response, _, _) = match outcome {
         Outcome::Forwarded(response) => (response, Verdict::Allow, "allowed"),
         Outcome::Denied(denial) => {
             let granted = facts.principal.as_ref().map(|principal| &principal.scopes);
-            (respond::rejection(&denial.render(config, granted))?, Verdict::Deny, denial.reason())
+            (respond::rejection(&denial.render(config, granted))?.into(), Verdict::Deny, denial.reason())
         }
         Outcome::Failed(failure) => {
             if let OriginFailure::Unreachable(detail) = &failure {
@@ -77,14 +78,13 @@ pub async fn handle(req: Request, env: &Env) -> Result<Response> {
                     log::event("mcp_edge_guard.origin_unreachable", json!({ "detail": detail }))
                 );
             }
-            (respond::rejection(&failure.render())?, Verdict::Error, failure.reason())
+            (respond::rejection(&failure.render())?.into(), Verdict::Error, failure.reason())
         }
     };
-    let method = req.method().to_string();
     let decision = Decision {
-        method: &method,
+        method: &req.method,
         path,
-        status: response.status_code(),
+        status: response.status(),
         verdict,
         reason,
         principal: facts.principal.as_deref(),
@@ -93,8 +93,10 @@ pub async fn handle(req: Request, env: &Env) -> Result<Response> {
     };
     console_log!("{}", decision.line());
     // A refused Origin gets no CORS headers: the browser must not read the answer.
-    let cors_origin = origin.filter(|origin| config.origin_allowed(origin));
-    respond::with_cors(response, cors_origin.as_deref())
+    if let Some(origin) = origin.filter(|origin| config.origin_allowed(origin)) {
+        respond::add_cors(&Headers(response.headers()), &origin)?;
+    }
+    Ok(response)
 }
 
 /// Fails loudly and closed: the log names every problem, callers get codes

@@ -4,13 +4,11 @@
 
 use std::time::Duration;
 
-use worker::{
-    Cache, Delay, Headers, Method, Request, RequestInit, Response, Url, console_error, console_log,
-};
+use worker::{Cache, Delay, Headers, Response, Url, console_error, console_log, web_sys};
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 
-use super::fetch::{FetchFailure, declared_length, fetch_with_timeout, read_limited};
+use super::fetch::{FetchFailure, declared_length, read_limited, send};
 use crate::keys::error::KeyFetchError;
 use crate::keys::event::KeyEvent;
 use crate::keys::jwks::MAX_JWKS_BYTES;
@@ -31,16 +29,16 @@ pub struct EdgeKeys {
 
 impl KeySource for EdgeKeys {
     async fn get(&self, url: &str) -> Result<Fetched, KeyFetchError> {
+        let init = web_sys::RequestInit::new();
+        init.set_method("GET");
         let headers = Headers::new();
         headers.set("Accept", "application/json").map_err(platform)?;
-        let mut init = RequestInit::new();
-        init.with_method(Method::Get).with_headers(headers);
-        let request = Request::new_with_init(url, &init).map_err(platform)?;
-        let mut response =
-            fetch_with_timeout(request, FETCH_TIMEOUT).await.map_err(|failure| match failure {
-                FetchFailure::Timeout => KeyFetchError::Timeout,
-                FetchFailure::Network(err) => KeyFetchError::Unreachable(err),
-            })?;
+        init.set_headers(&headers.0);
+        let response = send(url, &init, FETCH_TIMEOUT).await.map_err(|failure| match failure {
+            FetchFailure::Timeout => KeyFetchError::Timeout,
+            FetchFailure::Network(err) => KeyFetchError::Unreachable(err),
+        })?;
+        let mut response = Response::from(response);
         if response.status_code() != 200 {
             return Err(KeyFetchError::Status(response.status_code()));
         }

@@ -9,10 +9,11 @@
 
 use std::time::Duration;
 
-use worker::{Headers, Method, Request, RequestInit, RequestRedirect, Response, Result};
+use worker::{Headers, Result, web_sys};
 
 use super::admit::{Admitted, McpMethod};
-use super::fetch::{FetchFailure, fetch_with_timeout};
+use super::fetch::{FetchFailure, send};
+use super::request::Incoming;
 use super::respond::copy_headers;
 use crate::http::media_type;
 use crate::mcp::config::GatewayConfig;
@@ -33,41 +34,44 @@ const SESSION_ID: &str = "Mcp-Session-Id";
 /// Sends the request on to its target and returns the origin's response with
 /// hop-by-hop headers removed, the session id wrapped, and the body left streaming.
 pub async fn forward(
-    request: &Request,
+    request: &Incoming,
     admitted: Admitted,
     config: &GatewayConfig,
-) -> Result<std::result::Result<Response, OriginFailure>> {
-    let headers = origin_headers(request.headers(), &admitted, config)?;
-    let method = match admitted.method {
-        McpMethod::Post => Method::Post,
-        McpMethod::Get => Method::Get,
-        McpMethod::Delete => Method::Delete,
-    };
-    let mut init = RequestInit::new();
-    init.with_method(method).with_headers(headers).with_redirect(RequestRedirect::Manual);
+) -> Result<std::result::Result<web_sys::Response, OriginFailure>> {
+    let headers = origin_headers(&request.headers, &admitted, config)?;
+    let init = web_sys::RequestInit::new();
+    init.set_method(match admitted.method {
+        McpMethod::Post => "POST",
+        McpMethod::Get => "GET",
+        McpMethod::Delete => "DELETE",
+    });
+    init.set_headers(&headers.0);
+    init.set_redirect(web_sys::RequestRedirect::Manual);
     if let Some(body) = &admitted.body {
         // The checked bytes: the buffer they were read from, or a copy of them.
-        let js = match &body.buffer {
-            Some(buffer) => buffer.clone().into(),
-            None => worker::js_sys::Uint8Array::from(body.bytes.as_slice()).into(),
-        };
-        init.with_body(Some(js));
+        match &body.buffer {
+            Some(buffer) => init.set_body(buffer),
+            None => init.set_body(&worker::js_sys::Uint8Array::from(body.bytes.as_slice())),
+        }
     }
-    let outbound = Request::new_with_init(&admitted.target, &init)?;
     let timeout = Duration::from_secs(u64::from(config.origin_timeout_seconds));
-    let response = match fetch_with_timeout(outbound, timeout).await {
+    let response = match send(&admitted.target, &init, timeout).await {
         Ok(response) => response,
         Err(FetchFailure::Timeout) => return Ok(Err(OriginFailure::Timeout)),
         Err(FetchFailure::Network(err)) => return Ok(Err(OriginFailure::Unreachable(err))),
     };
-    if (300..400).contains(&response.status_code()) && response.status_code() != 304 {
+    if (300..400).contains(&response.status()) && response.status() != 304 {
         return Ok(Err(OriginFailure::Redirected));
     }
-    let headers = copy_headers(response.headers(), &HOP_BY_HOP)?;
+    let headers = copy_headers(&Headers(response.headers()), &HOP_BY_HOP)?;
     if let (Some(secret), Some(id)) = (&config.session_secret, headers.get(SESSION_ID)?) {
         headers.set(SESSION_ID, &session::wrap(secret, &id, &admitted.principal))?;
     }
-    Ok(Ok(response.with_headers(headers)))
+    let init = web_sys::ResponseInit::new();
+    init.set_status(response.status());
+    init.set_status_text(&response.status_text());
+    init.set_headers(&headers.0);
+    Ok(Ok(web_sys::Response::new_with_opt_readable_stream_and_init(response.body().as_ref(), &init)?))
 }
 
 fn origin_headers(incoming: &Headers, admitted: &Admitted, config: &GatewayConfig) -> Result<Headers> {

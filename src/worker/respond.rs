@@ -52,22 +52,20 @@ pub fn preflight(allow_origin: &str) -> Result<Response> {
     Ok(response)
 }
 
-/// Adds the CORS headers for an allowed browser origin to any response.
-pub fn with_cors(mut response: Response, origin: Option<&str>) -> Result<Response> {
-    if let Some(origin) = origin {
-        let headers = response.headers_mut();
-        headers.set("Access-Control-Allow-Origin", origin)?;
-        headers.set("Access-Control-Expose-Headers", EXPOSE_HEADERS)?;
-        // Added to the origin's own Vary (RFC 9110 §12.5.5), never replacing it.
-        let vary = headers.get("Vary")?;
-        let listed = vary.as_deref().is_some_and(|vary| {
-            vary.split(',').map(str::trim).any(|name| name == "*" || name.eq_ignore_ascii_case("Origin"))
-        });
-        if !listed {
-            headers.append("Vary", "Origin")?;
-        }
+/// Adds the CORS headers for an allowed browser origin to a response's
+/// (mutable: the gateway built every response it returns) headers.
+pub fn add_cors(headers: &Headers, origin: &str) -> Result<()> {
+    headers.set("Access-Control-Allow-Origin", origin)?;
+    headers.set("Access-Control-Expose-Headers", EXPOSE_HEADERS)?;
+    // Added to the origin's own Vary (RFC 9110 §12.5.5), never replacing it.
+    let vary = headers.get("Vary")?;
+    let listed = vary.as_deref().is_some_and(|vary| {
+        vary.split(',').map(str::trim).any(|name| name == "*" || name.eq_ignore_ascii_case("Origin"))
+    });
+    if !listed {
+        headers.append("Vary", "Origin")?;
     }
-    Ok(response)
+    Ok(())
 }
 
 /// Response headers are immutable on fetched responses; this copies them
