@@ -45,6 +45,9 @@ pub struct GatewayConfig {
     pub session_secret: Option<GatewaySecret>,
     /// `ORIGIN_TIMEOUT_SECONDS` (30): how long to wait for the origin's response headers.
     pub origin_timeout_seconds: u32,
+    /// `DECISION_LOG` (`all`): `denied` logs refusals and errors only, not
+    /// every forwarded request.
+    pub log_allowed: bool,
 }
 
 /// Everything wrong with a configuration, one entry per problem.
@@ -172,6 +175,17 @@ impl GatewayConfig {
             }
         }
 
+        let log_allowed = match var("DECISION_LOG").as_deref().map(str::to_ascii_lowercase).as_deref() {
+            None | Some("all") => true,
+            Some("denied") => false,
+            Some(_) => {
+                problems.push(ConfigProblem::invalid(
+                    "DECISION_LOG",
+                    "DECISION_LOG must be all or denied".into(),
+                ));
+                true
+            }
+        };
         let session_secret = var("SESSION_SECRET").and_then(|secret| {
             let parsed = GatewaySecret::new(&secret);
             if parsed.is_none() {
@@ -212,6 +226,7 @@ impl GatewayConfig {
             key_cache,
             origin_secret: var("ORIGIN_SECRET"),
             session_secret,
+            log_allowed,
             origin_timeout_seconds: u32::try_from(origin_timeout_seconds).unwrap_or(30),
         })
     }
@@ -299,6 +314,7 @@ mod tests {
         assert_eq!(c.policy.algorithms, Algorithm::DEFAULT_ALLOWED);
         assert_eq!(c.policy.leeway_seconds, 60);
         assert!(!c.policy.require_at_jwt && !c.forward_token);
+        assert!(c.log_allowed, "every decision is logged by default");
         assert_eq!(c.key_cache, KeyCacheSettings { max_age: 600, cooldown: 30, max_stale: 86_400 });
         assert_eq!(c.tool_scopes.required_for("anything"), Some(&[][..]));
         assert!(c.scopes_supported.is_empty());
@@ -355,6 +371,7 @@ mod tests {
             ("REQUIRE_AT_JWT", "maybe"),
             ("ALLOWED_ORIGINS", "https://app.example.com/path"),
             ("SESSION_SECRET", "too short"),
+            ("DECISION_LOG", "sometimes"),
         ])
         .expect_err("invalid");
         let text = err.to_string();
@@ -374,6 +391,7 @@ mod tests {
             "REQUIRE_AT_JWT",
             "ALLOWED_ORIGINS",
             "SESSION_SECRET must be at least 32",
+            "DECISION_LOG",
         ] {
             assert!(text.contains(name), "{name} missing from: {text}");
         }

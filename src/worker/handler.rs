@@ -91,7 +91,9 @@ pub async fn handle(raw: web_sys::Request, env: &Env) -> Result<web_sys::Respons
         tool: facts.tool.as_deref(),
         latency_ms: worker::Date::now().as_millis().saturating_sub(started),
     };
-    console_log!("{}", decision.line());
+    if verdict != Verdict::Allow || config.log_allowed {
+        console_log!("{}", decision.line());
+    }
     // A refused Origin gets no CORS headers: the browser must not read the answer.
     if let Some(origin) = origin.filter(|origin| config.origin_allowed(origin)) {
         respond::add_cors(&Headers(response.headers()), &origin)?;

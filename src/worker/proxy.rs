@@ -77,11 +77,11 @@ pub async fn forward(
 fn origin_headers(incoming: &Headers, admitted: &Admitted, config: &GatewayConfig) -> Result<Headers> {
     let headers = Headers::new();
     let with_body = admitted.body.is_some();
-    for (name, value) in incoming.entries() {
-        let allowed = FORWARDED.iter().any(|forwarded| forwarded.eq_ignore_ascii_case(&name))
-            || (with_body && DESCRIBE_BODY.iter().any(|describing| describing.eq_ignore_ascii_case(&name)));
-        if allowed {
-            headers.append(&name, &value)?;
+    // Looked up by name (one call each), rather than walking every header the client sent.
+    let describing: &[&str] = if with_body { &DESCRIBE_BODY } else { &[] };
+    for name in FORWARDED.iter().chain(describing) {
+        if let Some(value) = incoming.get(name)? {
+            headers.set(name, &value)?;
         }
     }
     if with_body {

@@ -269,3 +269,39 @@ describe('origin failures', () => {
     assert.equal(hangingHits, 1, 'the request did reach the silent origin');
   });
 });
+
+describe('decision log', () => {
+  let stack;
+  before(async () => {
+    stack = await startStack();
+  });
+  after(async () => {
+    await stack?.close();
+  });
+
+  test('one line per decision by default; DECISION_LOG=denied keeps refusals and errors only', async () => {
+    const token = await stack.token();
+    const allowed = await post(stack.resource, { token, body: initializeBody() });
+    assert.equal(allowed.status, 200);
+    await allowed.body?.cancel();
+    const [line] = await stack.gateway.events('mcp_edge_guard.decision');
+    assert.equal(line?.decision, 'allow');
+    assert.equal(line.client_id, 'demo-m2m');
+    assert.ok(!JSON.stringify(line).includes(token.split('.')[2]), 'never the token');
+
+    const quiet = await gatewayFor(stack, stack.origin.url, { vars: { DECISION_LOG: 'denied' } });
+    try {
+      const ok = await post(`${quiet.url}/mcp`, { token, body: initializeBody() });
+      assert.equal(ok.status, 200);
+      await ok.body?.cancel();
+      const refused = await post(`${quiet.url}/mcp`, { body: initializeBody() });
+      assert.equal(refused.status, 401);
+      await refused.body?.cancel();
+      const lines = await quiet.events('mcp_edge_guard.decision');
+      assert.deepEqual(lines.map((entry) => entry.decision), ['deny'], 'the allowed request was not logged');
+      assert.equal(lines[0].reason, 'missing_token');
+    } finally {
+      await quiet.close();
+    }
+  });
+});
