@@ -14,7 +14,7 @@
 // A measurement, not a test:
 //
 //     node bench/e2e.mjs [--duration 10] [--connections 16] [--algs RS256,ES256,EdDSA]
-//                        [--warmup 1] [--tokens N]
+//                        [--warmup 1] [--tokens N] [--decision-log all|denied]
 //
 // Prints a markdown table for docs/BENCHMARKS.md and writes out/bench/e2e.json.
 // Needs build/ (the Worker bundle); contacts nothing but 127.0.0.1.
@@ -310,7 +310,7 @@ export async function startJoseWorker({ scriptPath, originUrl, issuer, audience,
 }
 
 /** The built gateway, loaded exactly as tests/gateway/harness.mjs startGateway() does. */
-export async function startGatewayWorker({ port, originUrl, issuer, audience, jwksUri, extra = {} }) {
+export async function startGatewayWorker({ port, originUrl, issuer, audience, jwksUri, vars = {}, extra = {} }) {
   if (!existsSync(join(BUILD, 'index.js')) || !existsSync(join(BUILD, 'index_bg.wasm'))) {
     throw new Error(`the Worker bundle is missing (${BUILD}/index.js, index_bg.wasm): build it with make worker`);
   }
@@ -326,6 +326,7 @@ export async function startGatewayWorker({ port, originUrl, issuer, audience, jw
       JWKS_URI: jwksUri,
       TOOL_SCOPES: JSON.stringify(TOOL_SCOPES),
       SESSION_SECRET,
+      ...vars,
     },
     port,
     ...extra,
@@ -452,7 +453,7 @@ function markdown(rows, ratios) {
 // ---------------------------------------------------------------- main
 
 async function main() {
-  const options = parseArgs(process.argv.slice(2), { duration: 10, connections: 16, algs: 'RS256,ES256,EdDSA', warmup: 1, tokens: 0 });
+  const options = parseArgs(process.argv.slice(2), { duration: 10, connections: 16, algs: 'RS256,ES256,EdDSA', warmup: 1, tokens: 0, 'decision-log': 'all' });
   const algs = parseAlgs(options.algs);
   const { duration, connections, warmup } = options;
   if (!(duration > 0 && connections > 0 && warmup >= 0)) throw new Error('--duration and --connections must be positive, --warmup non-negative');
@@ -527,7 +528,7 @@ async function main() {
     cleanups.push(proxy.close);
     const jose = await startJoseWorker({ scriptPath: bundle.outfile, originUrl: origin.url, issuer: auth.issuer, audience, jwksUri: auth.jwksUri('jose'), algorithms: Object.keys(ALGS) });
     cleanups.push(jose.close);
-    const gateway = await startGatewayWorker({ port: gatewayPort, originUrl: origin.url, issuer: auth.issuer, audience, jwksUri: auth.jwksUri('gateway') });
+    const gateway = await startGatewayWorker({ port: gatewayPort, originUrl: origin.url, issuer: auth.issuer, audience, jwksUri: auth.jwksUri('gateway'), vars: { DECISION_LOG: options['decision-log'] } });
     cleanups.push(gateway.close);
     const peers = {
       origin: { url: origin.url, label: 'origin direct' },

@@ -23,8 +23,8 @@ report() { printf '%-34s %8d bytes raw  %8d bytes gzip -9\n' "$1" "$(wc -c <"$2"
 report "core: cargo --release" "$raw"
 report "core: wasm-bindgen" "$out/core_size_bg.wasm"
 report "core: + wasm-opt -Oz" "$out/core_size.opt.wasm"
-if [ -f pkg/node/mcp_edge_guard_bg.wasm ]; then
-  report "npm package wasm (pkg/node)" pkg/node/mcp_edge_guard_bg.wasm
+if [ -f pkg/web/mcp_edge_guard_bg.wasm ]; then
+  report "npm package wasm (pkg/web, shared with pkg/node)" pkg/web/mcp_edge_guard_bg.wasm
 fi
 if [ -f build/index_bg.wasm ]; then
   report "Worker bundle wasm (build/)" build/index_bg.wasm

@@ -19,6 +19,13 @@ for target in nodejs web bundler; do
   "$WASM_OPT" -Oz --strip-debug --strip-producers "${features[@]/#/--enable-}" \
     "$dir/mcp_edge_guard_bg.wasm" -o "$dir/mcp_edge_guard_bg.wasm"
 done
+# The three targets' wasm files are byte for byte the same: the Node build
+# reads the web build's instead of shipping a third copy (the bundler build
+# keeps its own, which bundlers resolve next to its glue).
+cmp -s pkg/node/mcp_edge_guard_bg.wasm pkg/web/mcp_edge_guard_bg.wasm
+rm pkg/node/mcp_edge_guard_bg.wasm
+sed -i 's#`${__dirname}/mcp_edge_guard_bg.wasm`#`${__dirname}/../web/mcp_edge_guard_bg.wasm`#' pkg/node/mcp_edge_guard.js
+grep -q '/../web/mcp_edge_guard_bg.wasm' pkg/node/mcp_edge_guard.js
 # The web and bundler builds are ES modules; say so, or TypeScript's nodenext
 # resolution treats them as CommonJS.
 for dir in pkg/web pkg/bundler; do printf '{ "type": "module" }\n' >"$dir/package.json"; done
@@ -29,4 +36,4 @@ cp npm/package.json npm/README.md LICENSE pkg/
 # The browser demo (www/) loads the web build from its own origin.
 rm -rf www/pkg && mkdir -p www/pkg && cp pkg/web/mcp_edge_guard.js pkg/web/mcp_edge_guard_bg.wasm www/pkg/
 printf 'npm package in pkg/: wasm %s bytes, %s gzip\n' \
-  "$(wc -c <pkg/node/mcp_edge_guard_bg.wasm)" "$(gzip -9 -c pkg/node/mcp_edge_guard_bg.wasm | wc -c)"
+  "$(wc -c <pkg/web/mcp_edge_guard_bg.wasm)" "$(gzip -9 -c pkg/web/mcp_edge_guard_bg.wasm | wc -c)"

@@ -58,10 +58,13 @@ test('the tarball holds node/, web/, bundler/, README.md and nothing from the Ru
   const files = pack.files.map((f) => f.path).sort();
   t.diagnostic(`${pack.filename}: ${pack.size} bytes packed, ${pack.unpackedSize} unpacked, ${files.length} files`);
   for (const dir of ['node', 'web', 'bundler']) {
-    for (const name of ['mcp_edge_guard.js', 'mcp_edge_guard.d.ts', 'mcp_edge_guard_bg.wasm']) {
+    for (const name of ['mcp_edge_guard.js', 'mcp_edge_guard.d.ts']) {
       assert.ok(files.includes(`${dir}/${name}`), `missing ${dir}/${name}`);
     }
   }
+  // One wasm fewer: the Node build reads the web build's (they are byte for byte the same).
+  assert.ok(files.includes('web/mcp_edge_guard_bg.wasm') && files.includes('bundler/mcp_edge_guard_bg.wasm'));
+  assert.ok(!files.includes('node/mcp_edge_guard_bg.wasm'), 'no third copy of the wasm');
   assert.ok(files.includes('bundler/mcp_edge_guard_bg.js'));
   assert.ok(files.includes('README.md') && files.includes('package.json'));
   const rust = files.filter((f) => /\.rs$|(^|\/)Cargo\.(toml|lock)$|^src\/|^target\/|^tests?\/|(^|\/)\.gitignore$/.test(f));
@@ -85,7 +88,7 @@ test('npm install --offline of the tarball works in a fresh project', () => {
   installedOk();
   const installed = JSON.parse(readFileSync(join(project, 'node_modules/mcp-edge-guard/package.json'), 'utf8'));
   assert.equal(installed.version, pack.version);
-  assert.ok(existsSync(join(project, 'node_modules/mcp-edge-guard/node/mcp_edge_guard_bg.wasm')));
+  assert.ok(existsSync(join(project, 'node_modules/mcp-edge-guard/web/mcp_edge_guard_bg.wasm')));
 });
 
 test('index.mjs uses the package as the README says and verifies a vector token', async () => {
