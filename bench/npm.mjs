@@ -20,6 +20,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parseArgs } from './e2e.mjs';
 import { performance } from 'node:perf_hooks';
 import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 
@@ -30,19 +31,6 @@ const ALGS = { RS256: 'rs', ES256: 'es', EdDSA: 'ed' };
 const ISSUER = 'https://as.bench.invalid';
 const AUDIENCE = 'https://mcp.bench.invalid/mcp';
 const WARMUP_TOKENS = 500;
-
-function parseArgs(argv, defaults) {
-  const options = { ...defaults };
-  for (let i = 0; i < argv.length; i++) {
-    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i]);
-    if (!match || !(match[1] in defaults)) throw new Error(`unknown argument ${argv[i]} (known: ${Object.keys(defaults).map((k) => `--${k}`).join(' ')})`);
-    const value = match[2] ?? argv[++i];
-    if (value === undefined) throw new Error(`--${match[1]} needs a value`);
-    options[match[1]] = typeof defaults[match[1]] === 'number' ? Number(value) : value;
-    if (typeof defaults[match[1]] === 'number' && !(options[match[1]] > 0)) throw new Error(`--${match[1]}: not a positive number: ${value}`);
-  }
-  return options;
-}
 
 const options = parseArgs(process.argv.slice(2), { seconds: 2, tokens: 20_000, concurrency: 64, algs: 'RS256,ES256,EdDSA' });
 const algs = options.algs.split(',').map((a) => a.trim()).filter(Boolean);
