@@ -11,18 +11,21 @@ use crate::http::error::AuthError;
 use crate::verify::principal::Principal;
 use crate::verify::scope::ScopeSet;
 
+/// The principal as a deeply frozen JS object: a verified identity is not
+/// for editing, and a frozen one can be handed out again for the same token.
 pub(super) fn principal_js(principal: &Principal) -> Result<JsValue, JsValue> {
     let object = Object::new();
     let optional = |value: &Option<String>| value.as_deref().map_or(JsValue::NULL, JsValue::from_str);
     Reflect::set(&object, &"iss".into(), &principal.issuer.as_str().into())?;
     Reflect::set(&object, &"sub".into(), &optional(&principal.subject))?;
     Reflect::set(&object, &"clientId".into(), &optional(&principal.client_id))?;
-    Reflect::set(&object, &"scopes".into(), &string_array(principal.scopes.iter()))?;
+    let scopes: Object = string_array(principal.scopes.iter()).unchecked_into();
+    Reflect::set(&object, &"scopes".into(), &Object::freeze(&scopes))?;
     #[allow(clippy::cast_precision_loss)]
     let exp = principal.expires_at as f64;
     Reflect::set(&object, &"exp".into(), &exp.into())?;
-    Reflect::set(&object, &"claims".into(), &to_js(&Value::Object(principal.claims.clone()))?)?;
-    Ok(object.into())
+    Reflect::set(&object, &"claims".into(), &object_js(&principal.claims)?)?;
+    Ok(Object::freeze(&object).into())
 }
 
 pub(super) fn string_array<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> JsValue {
@@ -163,8 +166,9 @@ pub(super) fn string_list(value: &JsValue) -> Option<Vec<String>> {
     Array::from(value).iter().map(|item| item.as_string()).collect()
 }
 
-/// serde_json value → JS value, built directly (no JSON text in between, which
-/// would pull serde_json's serializer and float printing into the wasm).
+/// serde_json value → frozen JS value, built directly (no JSON text in
+/// between, which would pull serde_json's serializer and float printing into
+/// the wasm).
 pub(super) fn to_js(value: &Value) -> Result<JsValue, JsValue> {
     Ok(match value {
         Value::Null => JsValue::NULL,
@@ -176,16 +180,18 @@ pub(super) fn to_js(value: &Value) -> Result<JsValue, JsValue> {
             for item in items {
                 array.push(&to_js(item)?);
             }
-            array.into()
+            Object::freeze(&array).into()
         }
-        Value::Object(entries) => {
-            let object = Object::new();
-            for (key, item) in entries {
-                Reflect::set(&object, &JsValue::from_str(key), &to_js(item)?)?;
-            }
-            object.into()
-        }
+        Value::Object(entries) => object_js(entries)?,
     })
+}
+
+fn object_js(entries: &serde_json::Map<String, Value>) -> Result<JsValue, JsValue> {
+    let object = Object::new();
+    for (key, item) in entries {
+        Reflect::set(&object, &JsValue::from_str(key), &to_js(item)?)?;
+    }
+    Ok(Object::freeze(&object).into())
 }
 
 pub(super) fn now_seconds() -> i64 {

@@ -1,6 +1,8 @@
 //! `Verifier`: the core's verification for JavaScript, with a static key set
 //! or a remote one kept fresh by the core's refresh loop (`keys::remote`).
 
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -37,6 +39,38 @@ struct Inner {
     signatures: WebCrypto,
     /// Tokens this verifier has verified.
     tokens: TokenCache,
+    /// Their principals as JS objects (frozen), so a repeated token costs no conversion.
+    objects: PrincipalObjects,
+}
+
+/// The JS object of each principal the token cache holds, keyed by the
+/// principal's allocation. The entry holds its `Arc` too, so the address
+/// cannot be reused for another principal while the entry exists.
+#[derive(Default)]
+struct PrincipalObjects {
+    by_address: RefCell<HashMap<usize, (Arc<Principal>, JsValue)>>,
+    order: RefCell<VecDeque<usize>>,
+}
+
+/// As many as the token cache holds.
+const MAX_OBJECTS: usize = 4096;
+
+impl PrincipalObjects {
+    fn get_or_build(&self, principal: Arc<Principal>) -> Result<JsValue, JsValue> {
+        let address = Arc::as_ptr(&principal) as usize;
+        if let Some((_, object)) = self.by_address.borrow().get(&address) {
+            return Ok(object.clone());
+        }
+        let object = principal_js(&principal)?;
+        let (mut by_address, mut order) = (self.by_address.borrow_mut(), self.order.borrow_mut());
+        while by_address.len() >= MAX_OBJECTS {
+            let Some(oldest) = order.pop_front() else { break };
+            by_address.remove(&oldest);
+        }
+        order.push_back(address);
+        by_address.insert(address, (principal, object.clone()));
+        Ok(object)
+    }
 }
 
 /// Verifies bearer JWT access tokens with the gateway's exact rules.
@@ -103,8 +137,9 @@ impl Verifier {
             }
             _ => return Err(type_error("Verifier options: give exactly one of jwks and jwksUri")),
         };
-        let (signatures, tokens) = (WebCrypto::new(console_warn), TokenCache::default());
-        Ok(Verifier { inner: Rc::new(Inner { policy, keys, signatures, tokens }) })
+        let (signatures, tokens, objects) =
+            (WebCrypto::new(console_warn), TokenCache::default(), PrincipalObjects::default());
+        Ok(Verifier { inner: Rc::new(Inner { policy, keys, signatures, tokens, objects }) })
     }
 
     /// Verifies a token (the value after `Bearer `). Resolves to the
@@ -128,7 +163,7 @@ impl Verifier {
         let inner = Rc::clone(&self.inner);
         future_to_promise(async move {
             let principal = inner.verify(&token, now).await.map_err(|err| verify_error(&err))?;
-            principal_js(&principal)
+            inner.objects.get_or_build(principal)
         })
     }
 }
