@@ -10,6 +10,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use js_sys::{Array, Object, Promise, Reflect};
@@ -51,13 +52,15 @@ type ImportedFor = ([u8; 32], Algorithm);
 pub(crate) struct WebCrypto {
     /// The `CryptoKey`s, or `None` where the platform refused the key.
     keys: RefCell<HashMap<ImportedFor, Option<JsValue>>>,
+    /// The `verify` parameters per algorithm, built once.
+    params: RefCell<HashMap<Algorithm, Object>>,
     report: fn(&str),
 }
 
 impl WebCrypto {
     /// `report` receives one line per key the platform refuses.
     pub(crate) fn new(report: fn(&str)) -> Self {
-        Self { keys: RefCell::new(HashMap::new()), report }
+        Self { keys: RefCell::new(HashMap::new()), params: RefCell::new(HashMap::new()), report }
     }
 
     /// The imported key, importing it on first use. Concurrent requests may
@@ -92,7 +95,13 @@ impl WebCrypto {
 impl SignatureVerifier for WebCrypto {
     async fn verify(&self, alg: Algorithm, key: &Jwk, signing_input: &[u8], signature: &[u8]) -> bool {
         let Some(crypto_key) = self.crypto_key(alg, key).await else { return false };
-        let Ok(params) = verify_params(alg) else { return false };
+        let params = match self.params.borrow_mut().entry(alg) {
+            Entry::Occupied(known) => known.get().clone(),
+            Entry::Vacant(slot) => match verify_params(alg) {
+                Ok(params) => slot.insert(params).clone(),
+                Err(_) => return false,
+            },
+        };
         let Ok(pending) = subtle_verify(&params, &crypto_key, signature, signing_input) else { return false };
         JsFuture::from(pending).await.ok().and_then(|valid| valid.as_bool()).unwrap_or(false)
     }
