@@ -74,8 +74,7 @@ pub async fn admit(
 
     // 2. Keys → select → signature → claims → principal (the core's seam),
     //    unless this address already failed too often.
-    let client_ip = header("CF-Connecting-IP");
-    anon_limit::check(gateway, client_ip.as_deref())?;
+    anon_limit::check(gateway, req)?;
     let verified = gateway
         .keys
         .verify(&token, &config.policy, now_seconds(), &gateway.signatures, &gateway.tokens)
@@ -83,7 +82,7 @@ pub async fn admit(
     let principal = match verified {
         Ok(principal) => principal,
         Err(err) => {
-            anon_limit::count_failure(env, gateway, client_ip.as_deref()).await;
+            anon_limit::count_failure(env, gateway, req).await;
             return Err(err.into());
         }
     };
