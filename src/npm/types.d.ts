@@ -24,7 +24,7 @@ export interface VerifierOptions {
   maxStaleSeconds?: number;
 }
 
-/** What a valid token says. */
+/** What a valid token says. Deeply frozen; a repeated token may give the same object. */
 export interface Principal {
   iss: string;
   sub: string | null;
