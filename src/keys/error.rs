@@ -11,7 +11,7 @@ use crate::keys::jwks::JwksError;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum KeyFetchError {
-    /// No response within [`FETCH_TIMEOUT`](super::remote::FETCH_TIMEOUT).
+    /// No response within [`FETCH_TIMEOUT`](super::source::FETCH_TIMEOUT).
     Timeout,
     /// Refused, reset, DNS…: the platform's own words.
     Unreachable(String),
@@ -57,7 +57,7 @@ impl KeyFetchError {
 impl fmt::Display for KeyFetchError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Timeout => write!(f, "no answer within {} s", super::remote::FETCH_TIMEOUT.as_secs()),
+            Self::Timeout => write!(f, "no answer within {} s", super::source::FETCH_TIMEOUT.as_secs()),
             Self::Unreachable(detail) => write!(f, "unreachable: {detail}"),
             Self::Status(status) => write!(f, "status {status}"),
             Self::TooLarge => write!(f, "larger than {} bytes", super::jwks::MAX_JWKS_BYTES),

@@ -10,3 +10,4 @@ mod jwk;
 pub(crate) mod jwks;
 pub(crate) mod remote;
 pub(crate) mod selection;
+pub(crate) mod source;

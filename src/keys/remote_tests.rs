@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use super::*;
 use crate::keys::event::KeyEvent;
+use crate::keys::source::Fetched;
 use crate::testing::{NOW, block_on, jwks, poll, vector};
 use crate::verify::cache::TokenCache;
 use crate::verify::signature::Portable;

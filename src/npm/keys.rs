@@ -11,7 +11,7 @@ use super::convert::{console_print, console_warn};
 use crate::keys::error::KeyFetchError;
 use crate::keys::event::KeyEvent;
 use crate::keys::jwks::MAX_JWKS_BYTES;
-use crate::keys::remote::{FETCH_TIMEOUT, Fetched, KeySource};
+use crate::keys::source::{FETCH_TIMEOUT, Fetched, KeySource};
 
 pub(super) struct JsKeys;
 

@@ -12,7 +12,7 @@ use super::fetch::{FetchFailure, declared_length, read_limited, send};
 use crate::keys::error::KeyFetchError;
 use crate::keys::event::KeyEvent;
 use crate::keys::jwks::MAX_JWKS_BYTES;
-use crate::keys::remote::{FETCH_TIMEOUT, Fetched, KeySource, SharedCopy};
+use crate::keys::source::{FETCH_TIMEOUT, Fetched, KeySource, SharedCopy};
 use crate::mcp::secret::{GatewaySecret, Purpose};
 
 /// The Cache API needs an http(s) URL as key; this host is never contacted.
