@@ -18,7 +18,7 @@ use super::gateway::{Gateway, now_seconds};
 use super::log;
 use super::request::Incoming;
 use crate::http::bearer::extract_bearer;
-use crate::http::error::RequestError;
+use crate::http::error::{AuthError, RequestError};
 use crate::http::media_type::check_json;
 use crate::http::query::{forward_url, token_in_query};
 use crate::mcp::denial::Denial;
@@ -82,7 +82,11 @@ pub async fn admit(
     let principal = match verified {
         Ok(principal) => principal,
         Err(err) => {
-            anon_limit::count_failure(env, gateway, req).await;
+            // A forged or expired token counts against its address; keys we
+            // could not fetch are not the client's failure.
+            if matches!(err, AuthError::InvalidToken(_)) {
+                anon_limit::count_failure(env, gateway, req).await;
+            }
             return Err(err.into());
         }
     };
