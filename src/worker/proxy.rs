@@ -71,7 +71,9 @@ pub async fn forward(
     init.set_status(response.status());
     init.set_status_text(&response.status_text());
     init.set_headers(&headers.0);
-    Ok(Ok(web_sys::Response::new_with_opt_readable_stream_and_init(response.body().as_ref(), &init)?))
+    // Null-body statuses (RFC 9110 §6.4.1) may not be given even an empty stream.
+    let body = if matches!(response.status(), 101 | 103 | 204 | 205 | 304) { None } else { response.body() };
+    Ok(Ok(web_sys::Response::new_with_opt_readable_stream_and_init(body.as_ref(), &init)?))
 }
 
 fn origin_headers(incoming: &Headers, admitted: &Admitted, config: &GatewayConfig) -> Result<Headers> {
