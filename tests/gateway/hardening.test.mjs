@@ -283,6 +283,23 @@ describe('what reaches a recording origin', () => {
     }
   });
 
+  test('null-body answers of the origin (204) pass through as they are', async () => {
+    const origin = await recordingOrigin((req, res) => {
+      res.writeHead(204, { 'mcp-session-id': 'origin-session-7' });
+      res.end();
+    });
+    const gateway = await gatewayFor(stack, origin.url);
+    try {
+      const response = await fetch(`${gateway.url}/mcp`, { method: 'DELETE', headers: mcpHeaders({ token: full }) });
+      assert.equal(response.status, 204);
+      assert.equal(await response.text(), '');
+      assert.equal(origin.seen.at(-1).method, 'DELETE');
+    } finally {
+      await gateway.close();
+      await origin.close();
+    }
+  });
+
   test('7. the configured origin query stays; client parameters follow it, and may not repeat it', async () => {
     const origin = await recordingOrigin();
     const gateway = await gatewayFor(stack, `${origin.url}?tenant=acme`);
