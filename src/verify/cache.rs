@@ -56,17 +56,30 @@ impl Default for TokenCache {
     }
 }
 
+/// What the cache knows a token by: its SHA-256 (never the token itself) and length.
+pub(crate) struct TokenKey {
+    hash: [u8; 32],
+    len: usize,
+}
+
+impl TokenKey {
+    /// Hashed once per request, for the look-up and, on a miss, the insert.
+    pub(crate) fn of(token: &str) -> Self {
+        Self { hash: Sha256::digest(token.as_bytes()).into(), len: token.len() }
+    }
+}
+
 impl TokenCache {
     /// The principal of a token verified before, if it still passes.
     /// `None` means: verify it in full (unknown, or its key or claims no longer hold).
     pub(crate) fn get(
         &self,
-        token: &str,
+        token: &TokenKey,
         keys: &JwkSet,
         policy: &Policy,
         now: i64,
     ) -> Option<Arc<Principal>> {
-        let hash = hash(token);
+        let hash = token.hash;
         let mut entries = self.inner.borrow_mut();
         let entry = entries.by_hash.get(&hash)?;
         let still_valid = policy.allows(entry.alg)
@@ -81,12 +94,12 @@ impl TokenCache {
     }
 
     /// Remembers a token that just verified in full.
-    pub(crate) fn put(&self, token: &str, verified: Verified) -> Arc<Principal> {
+    pub(crate) fn put(&self, token: &TokenKey, verified: Verified) -> Arc<Principal> {
         let Verified { principal, times, typ, alg, key } = verified;
         let principal = Arc::new(principal);
-        let bytes = token.len() + size_of_claims(&principal.claims) + 256;
+        let bytes = token.len + size_of_claims(&principal.claims) + 256;
         let entry = Entry { principal: Arc::clone(&principal), times, typ, alg, key, bytes };
-        self.inner.borrow_mut().insert(hash(token), entry);
+        self.inner.borrow_mut().insert(token.hash, entry);
         principal
     }
 
@@ -126,10 +139,6 @@ impl Entries {
     }
 }
 
-fn hash(token: &str) -> [u8; 32] {
-    Sha256::digest(token.as_bytes()).into()
-}
-
 /// Roughly what the claims occupy in memory.
 fn size_of_claims(claims: &serde_json::Map<String, Value>) -> usize {
     fn size(value: &Value) -> usize {
@@ -159,31 +168,37 @@ mod tests {
         let keys = JwkSet::parse(&jwks(true)).expect("keys");
         let cache = TokenCache::default();
         let verified = verified(&token, &keys, &policy);
-        cache.put(&token, verified);
+        cache.put(&TokenKey::of(&token), verified);
         (token, keys, policy, cache)
     }
 
     #[test]
     fn a_verified_token_is_served_from_the_cache_until_it_expires() {
         let (token, keys, policy, cache) = setup();
-        let hit = cache.get(&token, &keys, &policy, NOW + 10).expect("hit");
+        let hit = cache.get(&TokenKey::of(&token), &keys, &policy, NOW + 10).expect("hit");
         assert_eq!(hit.subject.as_deref(), Some("user-123"));
         let exp = hit.expires_at;
         // exp is honoured with the leeway, as in a full verification.
-        assert!(cache.get(&token, &keys, &policy, exp + 59).is_some());
-        assert!(cache.get(&token, &keys, &policy, exp + 60).is_none());
+        assert!(cache.get(&TokenKey::of(&token), &keys, &policy, exp + 59).is_some());
+        assert!(cache.get(&TokenKey::of(&token), &keys, &policy, exp + 60).is_none());
         assert_eq!(cache.len(), 0, "the expired entry is gone");
-        assert!(cache.get(&format!("{token}x"), &keys, &policy, NOW).is_none(), "another token is a miss");
+        assert!(
+            cache.get(&TokenKey::of(&format!("{token}x")), &keys, &policy, NOW).is_none(),
+            "another token is a miss"
+        );
     }
 
     #[test]
     fn a_hit_still_obeys_the_key_set_and_the_policy_in_force() {
         let (token, keys, policy, cache) = setup();
         let without_key = JwkSet::parse(&jwks(false)).expect("keys");
-        assert!(cache.get(&token, &without_key, &policy, NOW).is_none(), "its key left the set");
+        assert!(
+            cache.get(&TokenKey::of(&token), &without_key, &policy, NOW).is_none(),
+            "its key left the set"
+        );
         assert_eq!(cache.len(), 0);
 
-        let refill = |cache: &TokenCache| cache.put(&token, verified(&token, &keys, &policy));
+        let refill = |cache: &TokenCache| cache.put(&TokenKey::of(&token), verified(&token, &keys, &policy));
         let checks: [(&str, Policy); 3] = [
             ("audience", Policy { audiences: vec!["https://other.example/mcp".into()], ..policy.clone() }),
             ("issuer", Policy { issuers: vec!["https://other.example".into()], ..policy.clone() }),
@@ -191,22 +206,27 @@ mod tests {
         ];
         for (what, stricter) in checks {
             refill(&cache);
-            assert!(cache.get(&token, &keys, &stricter, NOW).is_none(), "{what}");
+            assert!(cache.get(&TokenKey::of(&token), &keys, &stricter, NOW).is_none(), "{what}");
         }
         // A token typed `JWT`, cached under a lax policy, fails a strict one.
         let mut plain = verified(&token, &keys, &policy);
         plain.typ = Some("JWT".into());
-        cache.put(&token, plain);
-        assert!(cache.get(&token, &keys, &policy, NOW).is_some());
+        cache.put(&TokenKey::of(&token), plain);
+        assert!(cache.get(&TokenKey::of(&token), &keys, &policy, NOW).is_some());
         assert!(
-            cache.get(&token, &keys, &Policy { require_at_jwt: true, ..policy.clone() }, NOW).is_none(),
+            cache
+                .get(&TokenKey::of(&token), &keys, &Policy { require_at_jwt: true, ..policy.clone() }, NOW)
+                .is_none(),
             "typ"
         );
         refill(&cache);
         let no_eddsa = Policy { algorithms: vec![Algorithm::Rs256], ..policy.clone() };
-        assert!(cache.get(&token, &keys, &no_eddsa, NOW).is_none(), "algorithm no longer allowed");
+        assert!(
+            cache.get(&TokenKey::of(&token), &keys, &no_eddsa, NOW).is_none(),
+            "algorithm no longer allowed"
+        );
         refill(&cache);
-        assert!(cache.get(&token, &keys, &policy, NOW).is_some());
+        assert!(cache.get(&TokenKey::of(&token), &keys, &policy, NOW).is_some());
     }
 
     #[test]
@@ -221,12 +241,12 @@ mod tests {
             key: template.key,
         };
         for index in 0..MAX_ENTRIES + 10 {
-            cache.put(&format!("token-{index}"), copy());
+            cache.put(&TokenKey::of(&format!("token-{index}")), copy());
         }
         assert_eq!(cache.len(), MAX_ENTRIES);
-        assert!(cache.get(&token, &keys, &policy, NOW).is_none(), "the first one went first");
+        assert!(cache.get(&TokenKey::of(&token), &keys, &policy, NOW).is_none(), "the first one went first");
         let newest = format!("token-{}", MAX_ENTRIES + 9);
-        assert!(cache.get(&newest, &keys, &policy, NOW).is_some());
+        assert!(cache.get(&TokenKey::of(&newest), &keys, &policy, NOW).is_some());
         assert!(cache.inner.borrow().bytes <= MAX_BYTES);
     }
 }

@@ -92,9 +92,10 @@ pub(crate) async fn verify_cached<V: SignatureVerifier>(
     verifier: &V,
     tokens: &cache::TokenCache,
 ) -> Result<std::sync::Arc<Principal>, TokenError> {
-    if let Some(principal) = tokens.get(token, keys, policy, now) {
+    let key = cache::TokenKey::of(token);
+    if let Some(principal) = tokens.get(&key, keys, policy, now) {
         return Ok(principal);
     }
     let verified = verify_with(token, keys, policy, now, verifier).await?;
-    Ok(tokens.put(token, verified))
+    Ok(tokens.put(&key, verified))
 }
