@@ -333,6 +333,21 @@ export async function startGatewayWorker({ port, originUrl, issuer, audience, jw
   });
 }
 
+/**
+ * What every bench run needs first: the origin, the keys and their server,
+ * and the gateway's port and audience (tokens name it before it starts).
+ * Each started server's close goes into `cleanups`.
+ */
+export async function startPeers(cleanups) {
+  const origin = await startOrigin();
+  cleanups.push(origin.close);
+  const { keys, jwks } = await makeKeys();
+  const auth = await startAuthServer(jwks);
+  cleanups.push(auth.close);
+  const port = await freePort();
+  return { origin, keys, auth, port, audience: `http://127.0.0.1:${port}/mcp` };
+}
+
 // ---------------------------------------------------------------- load
 
 /** An endless source of distinct tokens; counts how many were taken and whether it wrapped. */
@@ -499,13 +514,7 @@ async function main() {
   const started = performance.now();
   const log = (text) => console.error(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${text}`);
   try {
-    const origin = await startOrigin();
-    cleanups.push(origin.close);
-    const { keys, jwks } = await makeKeys();
-    const auth = await startAuthServer(jwks);
-    cleanups.push(auth.close);
-    const gatewayPort = await freePort();
-    const audience = `http://127.0.0.1:${gatewayPort}/mcp`;
+    const { origin, keys, auth, port: gatewayPort, audience } = await startPeers(cleanups);
     log(`origin ${origin.url}, issuer ${auth.issuer}, audience ${audience}`);
 
     // Tokens, before any load.

@@ -17,19 +17,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
-import {
-  ALGS,
-  OUT,
-  freePort,
-  load,
-  makeKeys,
-  mintTokens,
-  parseArgs,
-  startAuthServer,
-  startGatewayWorker,
-  startOrigin,
-  tokenCursor,
-} from './e2e.mjs';
+import { ALGS, OUT, load, mintTokens, parseArgs, startGatewayWorker, startPeers, tokenCursor } from './e2e.mjs';
 
 const options = parseArgs(process.argv.slice(2), { alg: 'EdDSA', mode: 'same', duration: 5, connections: 16, interval: 200, target: 'user', top: 30, warmup: 1 });
 if (!(options.alg in ALGS)) fail(`unknown --alg ${options.alg} (known: ${Object.keys(ALGS).join(', ')})`);
@@ -169,13 +157,7 @@ async function main() {
   );
   watchdog.unref();
   try {
-    const origin = await startOrigin();
-    cleanups.push(origin.close);
-    const { keys, jwks } = await makeKeys();
-    const auth = await startAuthServer(jwks);
-    cleanups.push(auth.close);
-    const port = await freePort();
-    const audience = `http://127.0.0.1:${port}/mcp`;
+    const { origin, keys, auth, port, audience } = await startPeers(cleanups);
     const { alg, mode } = options;
     const count = mode === 'fresh' ? Math.ceil(4000 * (options.duration + options.warmup)) : 1;
     const t0 = performance.now();
