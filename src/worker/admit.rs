@@ -141,13 +141,7 @@ async fn rate_limit(env: &Env, principal: &Principal) -> Result<(), Denial> {
         Ok(outcome) if outcome.success => Ok(()),
         Ok(_) => Err(Denial::RateLimited),
         Err(err) => {
-            console_error!(
-                "{}",
-                log::event(
-                    "mcp_edge_guard.rate_limiter_failed",
-                    serde_json::json!({ "detail": err.to_string() })
-                )
-            );
+            console_error!("{}", log::rate_limiter_failed(RATE_LIMITER, &err));
             Ok(())
         }
     }

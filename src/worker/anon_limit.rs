@@ -51,12 +51,6 @@ pub async fn count_failure(env: &Env, gateway: &Gateway, req: &Incoming) {
             }
             blocked.insert(ip, now.saturating_add(BLOCK_SECONDS));
         }
-        Err(err) => console_error!(
-            "{}",
-            log::event(
-                "mcp_edge_guard.rate_limiter_failed",
-                serde_json::json!({ "detail": err.to_string() })
-            )
-        ),
+        Err(err) => console_error!("{}", log::rate_limiter_failed(RATE_LIMITER_ANON, &err)),
     }
 }

@@ -43,7 +43,15 @@ pub fn isolate(env: &Env) -> Rc<Isolate> {
 
 fn build(env: &Env) -> Isolate {
     match GatewayConfig::from_vars(|name| read_var(env, name)) {
-        Err(err) => Isolate::Misconfigured(err),
+        Err(err) => {
+            // Once per isolate: the configuration cannot change while it lives.
+            let messages: Vec<&str> = err.problems.iter().map(|problem| problem.message.as_str()).collect();
+            worker::console_error!(
+                "{}",
+                log::event("mcp_edge_guard.config_error", serde_json::json!({ "problems": messages }))
+            );
+            Isolate::Misconfigured(err)
+        }
         Ok(config) => {
             let issuer = config.policy.issuers.first().cloned().unwrap_or_default();
             let jwks_uri = config.jwks_uri.as_ref().map(|url| url.as_str().to_owned());

@@ -101,11 +101,10 @@ pub async fn handle(raw: web_sys::Request, env: &Env) -> Result<web_sys::Respons
     Ok(response)
 }
 
-/// Fails loudly and closed: the log names every problem, callers get codes
-/// only (`ISSUER:required`), and nothing is let through.
+/// Fails closed: callers get problem codes only (`ISSUER:required`; the log
+/// line naming every problem was written when the isolate was built), and
+/// nothing is let through.
 fn misconfigured(err: &ConfigError, path: &str) -> Result<Response> {
-    let messages: Vec<&str> = err.problems.iter().map(|problem| problem.message.as_str()).collect();
-    console_error!("{}", log::event("mcp_edge_guard.config_error", json!({ "problems": messages })));
     let codes: Vec<String> = err.problems.iter().map(ConfigProblem::code).collect();
     let (status, body) = if path == "/health" {
         (503, json!({ "status": "degraded", "config": "invalid", "problems": codes }))

@@ -75,6 +75,11 @@ pub fn event(name: &str, fields: Value) -> String {
     line.to_string()
 }
 
+/// A `[[ratelimits]]` binding that failed (the request went on: limits are best effort).
+pub fn rate_limiter_failed(binding: &str, err: &worker::Error) -> String {
+    event("mcp_edge_guard.rate_limiter_failed", json!({ "binding": binding, "detail": err.to_string() }))
+}
+
 pub fn internal_error(message: &str) -> String {
     event("mcp_edge_guard.internal_error", json!({ "message": message }))
 }
