@@ -17,6 +17,7 @@ use js_sys::{Array, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+use crate::js::error_message;
 use crate::keys::jwks::{Jwk, PublicKey};
 use crate::verify::algorithm::Algorithm;
 use crate::verify::signature::SignatureVerifier;
@@ -73,14 +74,8 @@ impl WebCrypto {
         let imported = import(alg, &jwk.key).await;
         if let Err(err) = &imported {
             let kid = jwk.kid.as_deref().unwrap_or("(no kid)");
-            let detail = err.as_string().or_else(|| {
-                Reflect::get(err, &"message".into()).ok().and_then(|message| message.as_string())
-            });
-            (self.report)(&format!(
-                "Web Crypto refused key {kid} for {}: {}",
-                alg.name(),
-                detail.unwrap_or_default()
-            ));
+            let detail = error_message(err, "");
+            (self.report)(&format!("Web Crypto refused key {kid} for {}: {}", alg.name(), detail));
         }
         let mut keys = self.keys.borrow_mut();
         if keys.len() >= MAX_IMPORTED {

@@ -8,6 +8,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::convert::{console_print, console_warn};
+use crate::js::error_message;
 use crate::keys::error::KeyFetchError;
 use crate::keys::event::KeyEvent;
 use crate::keys::jwks::MAX_JWKS_BYTES;
@@ -91,7 +92,7 @@ async fn get_text(url: &str) -> Result<(u16, Option<String>, String), KeyFetchEr
         if name.as_deref() == Some("TimeoutError") {
             KeyFetchError::Timeout
         } else {
-            KeyFetchError::Unreachable(describe(&err))
+            KeyFetchError::Unreachable(error_message(&err, "fetch failed"))
         }
     })?;
     let read = async {
@@ -111,14 +112,5 @@ async fn get_text(url: &str) -> Result<(u16, Option<String>, String), KeyFetchEr
 }
 
 fn platform(err: JsValue) -> KeyFetchError {
-    KeyFetchError::Platform(describe(&err))
-}
-
-/// An error's message, or its string form.
-fn describe(err: &JsValue) -> String {
-    Reflect::get(err, &"message".into())
-        .ok()
-        .and_then(|message| message.as_string())
-        .or_else(|| err.as_string())
-        .unwrap_or_else(|| "fetch failed".into())
+    KeyFetchError::Platform(error_message(&err, "fetch failed"))
 }

@@ -12,6 +12,7 @@ use worker::js_sys::Promise;
 use worker::{ByteStream, Delay, web_sys};
 
 use super::request::Incoming;
+use crate::js::error_message;
 
 /// Why an outbound fetch produced no response.
 #[derive(Debug)]
@@ -35,7 +36,7 @@ pub async fn send(
     init: &web_sys::RequestInit,
     timeout: Duration,
 ) -> Result<web_sys::Response, FetchFailure> {
-    let failed = |err: JsValue| FetchFailure::Network(describe(&err));
+    let failed = |err: JsValue| FetchFailure::Network(error_message(&err, "fetch failed"));
     let controller = web_sys::AbortController::new().map_err(failed)?;
     init.set_signal(Some(&controller.signal()));
     let request = web_sys::Request::new_with_str_and_init(url, init).map_err(failed)?;
@@ -49,15 +50,6 @@ pub async fn send(
             Err(FetchFailure::Timeout)
         }
     }
-}
-
-/// An error's message, or its string form.
-fn describe(err: &JsValue) -> String {
-    worker::js_sys::Reflect::get(err, &"message".into())
-        .ok()
-        .and_then(|message| message.as_string())
-        .or_else(|| err.as_string())
-        .unwrap_or_else(|| "fetch failed".into())
 }
 
 /// Reads a body of at most `limit` bytes; `None` when it is longer.
