@@ -1,6 +1,8 @@
 // Demo OAuth 2.1 authorization server for the local stack, built on oidc-provider.
 // Issues RFC 9068 JWT access tokens for one protected MCP resource, and has test
-// hooks (JWKS counter, JWKS outage, key rotation) for the gateway's integration tests.
+// hooks (JWKS counter, JWKS outage, key rotation, extra per-client token claims)
+// for the gateway's integration tests. Each instance has its own port and keys, so
+// several can run at once as separate issuers.
 //
 //   node stack/auth-server.mjs --port 9000 --resource http://127.0.0.1:8787/mcp
 import { createServer } from 'node:http';
@@ -84,6 +86,8 @@ export async function startAuthServer({
   alg = 'RS256',
   browserRedirectUris = [],
   jwksMaxAge = 300,
+  // client_id -> claims added to that client's JWT access tokens (e.g. tenant, groups).
+  extraClaims = {},
 } = {}) {
   if (!resource) throw new TypeError('startAuthServer: options.resource is required');
   resource = new URL(resource).href;
@@ -155,6 +159,11 @@ export async function startAuthServer({
         ctx.type = 'html';
         ctx.body = `<!doctype html><html lang="en"><title>Authorization error</title>`
           + `<h1>Authorization error</h1><p>${esc(out.error)}: ${esc(out.error_description ?? '')}</p></html>`;
+      },
+      // Claims configured for the token's client, copied so that no token shares state.
+      async extraTokenClaims(ctx, token) {
+        const claims = Object.hasOwn(extraClaims, token.clientId) ? extraClaims[token.clientId] : undefined;
+        return claims ? structuredClone(claims) : undefined;
       },
       async findAccount(ctx, sub) {
         return { accountId: sub, claims: async () => ({ sub }) };

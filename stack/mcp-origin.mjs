@@ -4,8 +4,16 @@
 // X-Auth-Subject / X-Auth-Client-Id / X-Auth-Scopes. With `originSecret` set it
 // only answers requests carrying the gateway's X-Gateway-Secret.
 //
-// Library:  const origin = await startMcpOrigin({ port: 0, originSecret });
-// CLI:      node stack/mcp-origin.mjs --port 9100 [--origin-secret S]
+// What it serves, for the gateway's policy and list-filtering tests:
+//   tools      list_todos, create_todo, delete_todo, count_slowly
+//   prompts    summarize_todos (no args), draft_todo (arg `topic`), admin_report (no args)
+//   resources  todo://list (the todos as JSON), todo://stats, admin://audit-log;
+//              resources/subscribe and resources/unsubscribe are accepted and recorded
+// Responses are SSE streams unless `jsonResponse` is set (then application/json,
+// the transport's `enableJsonResponse`).
+//
+// Library:  const origin = await startMcpOrigin({ port: 0, originSecret, jsonResponse });
+// CLI:      node stack/mcp-origin.mjs --port 9100 [--origin-secret S] [--json-response]
 
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -13,19 +21,21 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import * as z from 'zod/v4';
 
 /**
  * Start the origin. Resolves once it is listening.
- * @param {{ host?: string, port?: number, path?: string, originSecret?: string }} [options]
- * @returns {Promise<{ url: string, port: number, requests: Array<{method: string, path: string, headers: Record<string, string | string[]>}>, todos: Array<object>, close: () => Promise<void> }>}
+ * @param {{ host?: string, port?: number, path?: string, originSecret?: string, jsonResponse?: boolean }} [options]
+ * @returns {Promise<{ url: string, port: number, requests: Array<{method: string, path: string, headers: Record<string, string | string[]>}>, todos: Array<object>, subscriptions: Set<string>, close: () => Promise<void> }>}
  */
 export async function startMcpOrigin(options = {}) {
-  const { host = '127.0.0.1', port = 0, path = '/mcp', originSecret } = options;
+  const { host = '127.0.0.1', port = 0, path = '/mcp', originSecret, jsonResponse = false } = options;
 
   const requests = []; // every HTTP request as received, for tests
   const todos = []; // shared by all sessions
-  const state = { todos, nextId: 1 };
+  const subscriptions = new Set(); // resource URIs subscribed to (any session)
+  const state = { todos, nextId: 1, subscriptions };
   const sessions = new Map(); // Mcp-Session-Id -> transport
 
   const httpServer = createServer((req, res) => {
@@ -62,6 +72,8 @@ export async function startMcpOrigin(options = {}) {
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => sessions.set(id, transport),
+      // application/json answers instead of an SSE stream per request.
+      enableJsonResponse: jsonResponse,
       // DNS-rebinding protection stays off (the default): the gateway checks
       // Origin, and requests arrive with the gateway's Host header.
     });
@@ -100,7 +112,7 @@ export async function startMcpOrigin(options = {}) {
     return closing;
   }
 
-  return { url: `http://${urlHost}:${boundPort}${path}`, port: boundPort, requests, todos, close };
+  return { url: `http://${urlHost}:${boundPort}${path}`, port: boundPort, requests, todos, subscriptions, close };
 }
 
 /** Build the "demo-todos" MCP server over the shared in-memory state. */
@@ -162,6 +174,58 @@ function createTodoServer(state) {
     },
   );
 
+  server.registerPrompt(
+    'summarize_todos',
+    { description: 'Ask for a summary of the current todos.' },
+    async () => userPrompt(`Summarize these todos:\n${JSON.stringify(state.todos, null, 2)}`),
+  );
+
+  server.registerPrompt(
+    'draft_todo',
+    { description: 'Ask for a todo about a topic.', argsSchema: { topic: z.string().describe('What the todo is about') } },
+    async ({ topic }) => userPrompt(`Draft one short todo about: ${topic}`),
+  );
+
+  server.registerPrompt(
+    'admin_report',
+    { description: 'Ask for an administrative report on who created which todos.' },
+    async () => userPrompt(`Report who created each todo:\n${JSON.stringify(state.todos.map(({ id, createdBy }) => ({ id, createdBy })))}`),
+  );
+
+  // Static resources (fixed URIs), so resources/list lists every one of them.
+  server.registerResource(
+    'todo-list',
+    'todo://list',
+    { description: 'All todos (JSON).', mimeType: 'application/json' },
+    async (uri) => jsonResource(uri, state.todos),
+  );
+
+  server.registerResource(
+    'todo-stats',
+    'todo://stats',
+    { description: 'How many todos there are (JSON).', mimeType: 'application/json' },
+    async (uri) => jsonResource(uri, { count: state.todos.length, nextId: state.nextId }),
+  );
+
+  server.registerResource(
+    'audit-log',
+    'admin://audit-log',
+    { description: 'Who created which todo (JSON).', mimeType: 'application/json' },
+    async (uri) => jsonResource(uri, state.todos.map(({ id, createdBy, createdAt }) => ({ id, createdBy, createdAt }))),
+  );
+
+  // Subscriptions are only recorded (no update notifications are sent), so that
+  // tests can see a subscribe reach the origin's handler.
+  server.server.registerCapabilities({ resources: { subscribe: true } });
+  server.server.setRequestHandler(SubscribeRequestSchema, async ({ params }) => {
+    state.subscriptions.add(params.uri);
+    return {};
+  });
+  server.server.setRequestHandler(UnsubscribeRequestSchema, async ({ params }) => {
+    state.subscriptions.delete(params.uri);
+    return {};
+  });
+
   return server;
 }
 
@@ -172,6 +236,14 @@ function callerOf(extra) {
 
 function text(s) {
   return { content: [{ type: 'text', text: s }] };
+}
+
+function userPrompt(s) {
+  return { messages: [{ role: 'user', content: { type: 'text', text: s } }] };
+}
+
+function jsonResource(uri, value) {
+  return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(value, null, 2) }] };
 }
 
 function sleep(ms, signal) {
@@ -226,6 +298,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       port: { type: 'string', default: '9100' },
       path: { type: 'string', default: '/mcp' },
       'origin-secret': { type: 'string' },
+      'json-response': { type: 'boolean', default: false },
     },
   });
   const port = Number(values.port);
@@ -238,8 +311,10 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     port,
     path: values.path,
     originSecret: values['origin-secret'],
+    jsonResponse: values['json-response'],
   });
-  console.log(`mcp-origin listening on ${origin.url}${values['origin-secret'] ? ' (gateway secret required)' : ''}`);
+  const notes = [values['origin-secret'] && 'gateway secret required', values['json-response'] && 'JSON responses'].filter(Boolean);
+  console.log(`mcp-origin listening on ${origin.url}${notes.length ? ` (${notes.join(', ')})` : ''}`);
   const stop = async (signal) => {
     console.log(`mcp-origin: ${signal}, shutting down`);
     await origin.close();

@@ -37,7 +37,6 @@ pub fn challenge(err: &AuthError, context: &ChallengeContext<'_>) -> Option<Stri
             }
             scopes.join(" ")
         }
-        AuthError::ToolDenied => context.granted.map(ScopeSet::to_scope_string).unwrap_or_default(),
         AuthError::KeysUnavailable => return None,
         _ => String::new(),
     };

@@ -22,10 +22,6 @@ pub enum AuthError {
     InvalidToken(TokenError),
     /// The token is valid but lacks scopes; `required` lists what the request needs.
     InsufficientScope { required: Vec<String> },
-    /// The request calls a tool that no scope unlocks (unlisted in the tool
-    /// policy, which has no default rule). 403 `insufficient_scope` with no
-    /// scope to step up to.
-    ToolDenied,
     /// No verification keys could be had from the authorization server. Not the
     /// client's fault, so never a 401: the client should retry later.
     KeysUnavailable,
@@ -72,7 +68,7 @@ impl AuthError {
         match self {
             Self::InvalidRequest(_) => 400,
             Self::MissingToken | Self::InvalidToken(_) => 401,
-            Self::InsufficientScope { .. } | Self::ToolDenied => 403,
+            Self::InsufficientScope { .. } => 403,
             Self::KeysUnavailable => 503,
         }
     }
@@ -84,7 +80,7 @@ impl AuthError {
             Self::MissingToken => None,
             Self::InvalidRequest(_) => Some(ErrorCode::InvalidRequest),
             Self::InvalidToken(_) => Some(ErrorCode::InvalidToken),
-            Self::InsufficientScope { .. } | Self::ToolDenied => Some(ErrorCode::InsufficientScope),
+            Self::InsufficientScope { .. } => Some(ErrorCode::InsufficientScope),
             Self::KeysUnavailable => Some(ErrorCode::TemporarilyUnavailable),
         }
     }
@@ -104,7 +100,6 @@ impl AuthError {
             }
             Self::InvalidToken(err) => err.description(),
             Self::InsufficientScope { .. } => "The access token lacks the scope this request needs",
-            Self::ToolDenied => "This tool is not available through this server",
             Self::KeysUnavailable => "The authorization server's keys are unavailable; retry later",
         }
     }
@@ -118,7 +113,6 @@ impl AuthError {
             Self::InvalidRequest(RequestError::MultipleTokens) => "multiple_tokens",
             Self::InvalidToken(err) => err.reason(),
             Self::InsufficientScope { .. } => "insufficient_scope",
-            Self::ToolDenied => "tool_not_allowed",
             Self::KeysUnavailable => "keys_unavailable",
         }
     }
@@ -141,7 +135,6 @@ impl AuthError {
             Self::InvalidRequest(RequestError::TokenInQuery),
             Self::InvalidRequest(RequestError::MultipleTokens),
             Self::InsufficientScope { required: Vec::new() },
-            Self::ToolDenied,
             Self::KeysUnavailable,
         ];
         TokenError::every_kind().into_iter().map(Self::InvalidToken).chain(others)
@@ -208,7 +201,7 @@ mod tests {
     fn every_kind_lists_each_variant() {
         // The exhaustive match breaks the build when a variant is added, and the
         // assertion fails until `every_kind` lists it too (token errors have their own).
-        let mut seen = [false; 8];
+        let mut seen = [false; 7];
         for err in AuthError::every_kind() {
             let slot = match err {
                 AuthError::MissingToken => 0,
@@ -217,8 +210,7 @@ mod tests {
                 AuthError::InvalidRequest(RequestError::MultipleTokens) => 3,
                 AuthError::InvalidToken(_) => 4,
                 AuthError::InsufficientScope { .. } => 5,
-                AuthError::ToolDenied => 6,
-                AuthError::KeysUnavailable => 7,
+                AuthError::KeysUnavailable => 6,
             };
             seen[slot] = true;
         }
@@ -227,9 +219,14 @@ mod tests {
 
     #[test]
     fn reasons_round_trip() {
-        for reason in
-            ["missing_token", "expired", "unknown_kid", "missing_claim", "token_in_query", "tool_not_allowed"]
-        {
+        for reason in [
+            "missing_token",
+            "expired",
+            "unknown_kid",
+            "missing_claim",
+            "token_in_query",
+            "insufficient_scope",
+        ] {
             assert_eq!(AuthError::from_reason(reason).map(|err| err.reason()), Some(reason));
         }
         assert_eq!(AuthError::from_reason("nonsense"), None);

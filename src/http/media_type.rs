@@ -6,6 +6,15 @@
 
 /// What the gateway forwards as the body's `Content-Type`.
 pub(crate) const JSON: &str = "application/json";
+#[cfg_attr(not(feature = "worker"), allow(dead_code))]
+/// Server-sent events: always UTF-8 (HTML §9.2.5), so no charset to check.
+pub(crate) const EVENT_STREAM: &str = "text/event-stream";
+
+#[cfg_attr(not(feature = "worker"), allow(dead_code))]
+/// The `type/subtype` of a `Content-Type`, lower-cased, without parameters.
+pub(crate) fn essence(content_type: &str) -> String {
+    content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase()
+}
 
 /// Why a body's media type is refused (415).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +61,7 @@ mod tests {
         ] {
             assert_eq!(check_json(Some(good)), Ok(()), "{good}");
         }
+        assert_eq!(essence(" Text/Event-Stream ; charset=utf-8"), EVENT_STREAM);
         for bad in [
             "application/json; charset=utf-7",
             "application/json; charset=utf-16le",

@@ -6,6 +6,8 @@ pub(crate) mod cache;
 pub(crate) mod discovery;
 pub(crate) mod error;
 pub(crate) mod event;
+#[cfg_attr(not(feature = "worker"), allow(dead_code))]
+pub(crate) mod issuers;
 mod jwk;
 pub(crate) mod jwks;
 pub(crate) mod remote;

@@ -8,12 +8,17 @@ use crate::http::metadata::{ProtectedResourceMetadata, metadata_url};
 use crate::http::url::HttpUrl;
 use crate::keys::cache::KeyCacheSettings;
 use crate::mcp::secret::{GatewaySecret, MIN_SECRET_BYTES};
-use crate::mcp::tool_scopes::ToolScopes;
+use std::sync::Arc;
+
+use crate::mcp::claim_headers::ClaimHeaders;
+use crate::mcp::list_filter::FilterLists;
+use crate::mcp::policy::AccessPolicy;
+use crate::mcp::rate_tiers::RateTiers;
 use crate::verify::algorithm::Algorithm;
 use crate::verify::policy::{DEFAULT_LEEWAY_SECONDS, Policy};
 
 /// Validated gateway settings. Variable names are in the field docs.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq)]
 pub struct GatewayConfig {
     /// `RESOURCE`: the protected MCP endpoint as clients call it.
     pub resource: HttpUrl,
@@ -23,11 +28,20 @@ pub struct GatewayConfig {
     /// first is advertised and used for discovery), `AUDIENCE` (default:
     /// `RESOURCE`), `ALGORITHMS`, `LEEWAY_SECONDS` (60), `REQUIRE_AT_JWT` (false).
     pub policy: Policy,
-    /// `JWKS_URI`: empty means discover it from the first issuer's metadata.
-    pub jwks_uri: Option<HttpUrl>,
-    /// `TOOL_SCOPES`: tool → required scopes. Unset: any valid token may call any tool.
-    pub tool_scopes: ToolScopes,
-    /// `SCOPES_SUPPORTED`: advertised scopes (default: every scope in `TOOL_SCOPES`).
+    /// `JWKS_URI`: empty means discover each issuer's from its metadata (a
+    /// key set per issuer); one URL is one set shared by every issuer; a list
+    /// aligned with `ISSUER` is a set per issuer from those URLs.
+    pub jwks_uris: Vec<String>,
+    /// `POLICY`, or its shorthand `TOOL_SCOPES` (`{"tools": TOOL_SCOPES}`).
+    /// Unset: any valid token may call anything.
+    pub access: Arc<AccessPolicy>,
+    /// `FILTER_LISTS` (`true`): list results hold only what the token may use.
+    pub filter_lists: FilterLists,
+    /// `CLAIM_HEADERS`: claim → header name for the origin.
+    pub claim_headers: ClaimHeaders,
+    /// `RATE_LIMIT_TIERS`: scope → rate-limit binding.
+    pub rate_tiers: RateTiers,
+    /// `SCOPES_SUPPORTED`: advertised scopes (default: every scope the policy names).
     pub scopes_supported: Vec<String>,
     /// `FORWARD_TOKEN` (false): pass the client's token to the origin.
     pub forward_token: bool,
@@ -98,7 +112,6 @@ impl GatewayConfig {
         };
         let resource = url("RESOURCE", true);
         let origin_url = url("ORIGIN_URL", true);
-        let jwks_uri = url("JWKS_URI", false);
 
         let issuers: Vec<String> = var("ISSUER").map(|list| words(&list)).unwrap_or_default();
         if issuers.is_empty() {
@@ -126,15 +139,66 @@ impl GatewayConfig {
                 })
                 .collect(),
         };
-        let tool_scopes = match var("TOOL_SCOPES") {
-            None => ToolScopes::parse(r#"{"*":[]}"#).unwrap_or_default(),
-            Some(json) => ToolScopes::parse(&json).unwrap_or_else(|err| {
-                problems.push(ConfigProblem::invalid("TOOL_SCOPES", format!("TOOL_SCOPES {err}")));
-                ToolScopes::default()
+        let jwks_uris: Vec<String> = var("JWKS_URI").map(|list| words(&list)).unwrap_or_default();
+        for uri in &jwks_uris {
+            if let Err(err) = HttpUrl::parse(uri) {
+                problems.push(ConfigProblem::invalid("JWKS_URI", format!("JWKS_URI {err}")));
+            }
+        }
+        if jwks_uris.len() > 1 && jwks_uris.len() != issuers.len() {
+            problems.push(ConfigProblem::invalid(
+                "JWKS_URI",
+                "JWKS_URI lists several URLs: give one per ISSUER, in the same order".into(),
+            ));
+        }
+
+        let mut parsed = |name: &'static str, parse: &dyn Fn(&str) -> Result<AccessPolicy, String>| {
+            var(name).and_then(|json| {
+                parse(&json)
+                    .map_err(|err| problems.push(ConfigProblem::invalid(name, format!("{name} {err}"))))
+                    .ok()
+            })
+        };
+        let access = match (
+            parsed("POLICY", &|json| AccessPolicy::parse(json).map_err(|err| err.to_string())),
+            parsed("TOOL_SCOPES", &|json| {
+                AccessPolicy::from_tool_scopes(json).map_err(|err| err.to_string())
             }),
+        ) {
+            (Some(_), Some(_)) => {
+                problems.push(ConfigProblem::invalid(
+                    "POLICY",
+                    "POLICY and TOOL_SCOPES are both set: TOOL_SCOPES is the shorthand for {\"tools\": ...}, keep one".into(),
+                ));
+                AccessPolicy::default()
+            }
+            (Some(policy), None) | (None, Some(policy)) => policy,
+            (None, None) => AccessPolicy::default(),
         };
         let scopes_supported =
-            var("SCOPES_SUPPORTED").map(|list| words(&list)).unwrap_or_else(|| tool_scopes.all_scopes());
+            var("SCOPES_SUPPORTED").map(|list| words(&list)).unwrap_or_else(|| access.scopes());
+        let filter_lists = match var("FILTER_LISTS") {
+            None => FilterLists::default(),
+            Some(value) => FilterLists::parse(&value).unwrap_or_else(|| {
+                problems.push(ConfigProblem::invalid(
+                    "FILTER_LISTS",
+                    "FILTER_LISTS must be true, step-up or false".into(),
+                ));
+                FilterLists::default()
+            }),
+        };
+        let claim_headers = var("CLAIM_HEADERS").map_or_else(ClaimHeaders::default, |json| {
+            ClaimHeaders::parse(&json).unwrap_or_else(|err| {
+                problems.push(ConfigProblem::invalid("CLAIM_HEADERS", format!("CLAIM_HEADERS {err}")));
+                ClaimHeaders::default()
+            })
+        });
+        let rate_tiers = var("RATE_LIMIT_TIERS").map_or_else(RateTiers::default, |json| {
+            RateTiers::parse(&json).unwrap_or_else(|err| {
+                problems.push(ConfigProblem::invalid("RATE_LIMIT_TIERS", format!("RATE_LIMIT_TIERS {err}")));
+                RateTiers::default()
+            })
+        });
 
         let mut number = |name: &'static str, default: i64| match var(name) {
             None => default,
@@ -217,8 +281,11 @@ impl GatewayConfig {
             resource,
             origin_url,
             policy,
-            jwks_uri,
-            tool_scopes,
+            jwks_uris,
+            access: Arc::new(access),
+            filter_lists,
+            claim_headers,
+            rate_tiers,
             scopes_supported,
             forward_token,
             allowed_origins,
@@ -231,11 +298,11 @@ impl GatewayConfig {
         })
     }
 
-    /// The RFC 9728 document; only the first issuer is advertised.
+    /// The RFC 9728 document: every issuer, in the configured order.
     pub fn metadata(&self) -> ProtectedResourceMetadata {
         ProtectedResourceMetadata::new(
             &self.resource,
-            self.policy.issuers.iter().take(1).cloned().collect(),
+            self.policy.issuers.clone(),
             self.scopes_supported.clone(),
             self.resource_name.clone(),
         )

@@ -9,6 +9,7 @@ use crate::http::error::{AuthError, RequestError};
 use crate::http::media_type::MediaTypeError;
 use crate::mcp::config::GatewayConfig;
 use crate::mcp::jsonrpc::RpcError;
+use crate::mcp::policy::rule::Refusal;
 use crate::verify::scope::ScopeSet;
 
 /// What the 429 tells clients to wait (the binding's period is 10 or 60 s).
@@ -37,6 +38,10 @@ pub(crate) enum Denial {
     SessionNotFound,
     /// A client query parameter that the configured origin URL already sets.
     FixedQueryParameter,
+    /// The policy refuses the call and no scope would change that: a `false`
+    /// rule, a failed claim condition, or no rule for the target (403
+    /// `access_denied`, with no challenge to step up with).
+    AccessDenied(Refusal),
 }
 
 /// The methods of the MCP endpoint (Streamable HTTP: POST, GET for the SSE
@@ -54,6 +59,9 @@ pub(crate) enum OriginFailure {
     /// A 3xx: never followed (it would re-send identity headers and secrets
     /// to a host the gateway did not choose), never relayed.
     Redirected,
+    /// The answer to a list request could not be read, so it could not be
+    /// filtered (and is not passed on).
+    UnreadableList,
 }
 
 /// A response ready for any HTTP library: status, headers, JSON body.
@@ -68,7 +76,7 @@ impl Denial {
     pub(crate) fn status(&self) -> u16 {
         match self {
             Self::Auth(err) => err.status(),
-            Self::ForbiddenOrigin => 403,
+            Self::ForbiddenOrigin | Self::AccessDenied(_) => 403,
             Self::RateLimited => 429,
             Self::BodyTooLarge => 413,
             Self::BodyUnreadable | Self::JsonRpc(_) | Self::FixedQueryParameter => 400,
@@ -93,6 +101,15 @@ impl Denial {
             Self::MethodNotAllowed => "method_not_allowed",
             Self::SessionNotFound => "session_not_found",
             Self::FixedQueryParameter => "fixed_query_parameter",
+            Self::AccessDenied(_) => "access_denied",
+        }
+    }
+
+    /// More than the reason, for the log only.
+    pub(crate) fn detail(&self) -> Option<&'static str> {
+        match self {
+            Self::AccessDenied(refusal) => Some(refusal.reason()),
+            _ => None,
         }
     }
 
@@ -155,6 +172,13 @@ impl Denial {
                     "error_description": "The query sets a parameter this server fixes",
                 }),
             ),
+            Self::AccessDenied(_) => (
+                Vec::new(),
+                json!({
+                    "error": "access_denied",
+                    "error_description": "This token may not make this request, whatever its scopes",
+                }),
+            ),
         };
         Rejection { status, headers, body }
     }
@@ -181,7 +205,7 @@ impl From<RpcError> for Denial {
 impl OriginFailure {
     pub(crate) fn status(&self) -> u16 {
         match self {
-            Self::Unreachable(_) | Self::Redirected => 502,
+            Self::Unreachable(_) | Self::Redirected | Self::UnreadableList => 502,
             Self::Timeout => 504,
         }
     }
@@ -191,6 +215,7 @@ impl OriginFailure {
             Self::Unreachable(_) => "origin_unreachable",
             Self::Timeout => "origin_timeout",
             Self::Redirected => "origin_redirected",
+            Self::UnreadableList => "origin_bad_list",
         }
     }
 
@@ -240,6 +265,7 @@ mod tests {
             (Denial::MethodNotAllowed, 405, "method_not_allowed"),
             (Denial::SessionNotFound, 404, "session_not_found"),
             (Denial::FixedQueryParameter, 400, "fixed_query_parameter"),
+            (Denial::AccessDenied(Refusal::Claims), 403, "access_denied"),
         ];
         for (denial, status, reason) in cases {
             let rendered = denial.render(&config, None);
@@ -270,6 +296,10 @@ mod tests {
             Denial::MethodNotAllowed.render(&config, None).headers,
             [("Allow", ALLOWED_METHODS.to_owned())]
         );
+        // No step-up helps: no challenge, and nothing to ask for.
+        let denied = Denial::AccessDenied(Refusal::Nobody).render(&config, Some(&granted));
+        assert!(denied.headers.is_empty());
+        assert_eq!(denied.body["error"], "access_denied");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Inspecting the JSON-RPC body of an MCP POST (MCP "Base Protocol",
-//! JSON-RPC 2.0): which methods it calls and, for `tools/call`, which tool.
+//! JSON-RPC 2.0): which methods it calls and on what (a tool, prompt or
+//! resource), and the ids of its requests (to find their responses).
 //!
 //! Only what authorization needs is read. A body that is not JSON is a parse
 //! error (-32700); JSON that is not a message or a non-empty batch of
@@ -16,8 +17,11 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct RpcCall {
     /// `None` for responses (a client answering a server request).
     pub method: Option<String>,
-    /// `params.name` for `tools/call` and `prompts/get`, `params.uri` for `resources/read`.
+    /// `params.name` for `tools/call` and `prompts/get`, `params.uri` for
+    /// `resources/read`, `resources/subscribe` and `resources/unsubscribe`.
     pub target: Option<String>,
+    /// The request's `id`; `None` for notifications and responses.
+    pub id: Option<Value>,
 }
 
 /// Why a body cannot be authorized.
@@ -84,17 +88,19 @@ fn inspect_message(message: &Value) -> Result<RpcCall, RpcError> {
     };
     let params = object.get("params");
     let field = |name: &str| params.and_then(|params| params.get(name));
-    let target = match method.as_deref() {
-        Some("tools/call") => match field("name") {
-            Some(Value::String(name)) => Some(name.clone()),
-            // A tool call must name its tool, or no scope rule can apply.
-            _ => return Err(RpcError::InvalidRequest),
-        },
-        Some("prompts/get") => field("name").and_then(Value::as_str).map(str::to_owned),
-        Some("resources/read") => field("uri").and_then(Value::as_str).map(str::to_owned),
+    let target_member = match method.as_deref() {
+        Some("tools/call" | "prompts/get") => Some("name"),
+        Some("resources/read" | "resources/subscribe" | "resources/unsubscribe") => Some("uri"),
         _ => None,
     };
-    Ok(RpcCall { method, target })
+    let target = match target_member.map(field) {
+        None => None,
+        Some(Some(Value::String(target))) => Some(target.clone()),
+        // A call must name its target, or no policy rule can apply.
+        Some(_) => return Err(RpcError::InvalidRequest),
+    };
+    let id = method.as_ref().and_then(|_| object.get("id")).cloned();
+    Ok(RpcCall { method, target, id })
 }
 
 /// The members of a message (JSON-RPC 2.0 §4) and of its `params` (MCP
@@ -114,7 +120,7 @@ fn refuse_case_variants(object: &Map<String, Value>, names: &[&str]) -> Result<(
 }
 
 /// Whether `key` matches the ASCII lower-case `name` under those foldings.
-fn folds_to(key: &str, name: &str) -> bool {
+pub(crate) fn folds_to(key: &str, name: &str) -> bool {
     let mut chars = key.chars();
     name.bytes().all(|expected| chars.next().and_then(fold) == Some(expected)) && chars.next().is_none()
 }
@@ -155,13 +161,17 @@ mod tests {
     use super::*;
 
     fn call(method: &str, target: Option<&str>) -> RpcCall {
-        RpcCall { method: Some(method.into()), target: target.map(str::to_owned) }
+        RpcCall { method: Some(method.into()), target: target.map(str::to_owned), id: None }
+    }
+
+    fn with_id(call: RpcCall, id: Value) -> RpcCall {
+        RpcCall { id: Some(id), ..call }
     }
 
     #[test]
     fn reads_single_messages_and_batches() {
         let body = br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"create_todo","arguments":{}}}"#;
-        assert_eq!(inspect_body(body), Ok(vec![call("tools/call", Some("create_todo"))]));
+        assert_eq!(inspect_body(body), Ok(vec![with_id(call("tools/call", Some("create_todo")), 1.into())]));
         let batch = br#"[{"jsonrpc":"2.0","id":1,"method":"tools/list"},
                          {"jsonrpc":"2.0","method":"notifications/initialized"},
                          {"jsonrpc":"2.0","id":"s1","result":{}},
@@ -169,11 +179,22 @@ mod tests {
         assert_eq!(
             inspect_body(batch),
             Ok(vec![
-                call("tools/list", None),
+                with_id(call("tools/list", None), 1.into()),
                 call("notifications/initialized", None),
-                RpcCall { method: None, target: None },
-                call("resources/read", Some("todo://1")),
+                RpcCall { method: None, target: None, id: None },
+                with_id(call("resources/read", Some("todo://1")), 2.into()),
             ])
+        );
+        // Every targeted method must name its target.
+        for method in ["prompts/get", "resources/read", "resources/subscribe", "resources/unsubscribe"] {
+            let body = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"{method}","params":{{}}}}"#);
+            assert_eq!(inspect_body(body.as_bytes()), Err(RpcError::InvalidRequest), "{method}");
+        }
+        let subscribe =
+            br#"{"jsonrpc":"2.0","id":"a","method":"resources/subscribe","params":{"uri":"todo://1"}}"#;
+        assert_eq!(
+            inspect_body(subscribe),
+            Ok(vec![with_id(call("resources/subscribe", Some("todo://1")), "a".into())])
         );
     }
 
@@ -216,7 +237,7 @@ mod tests {
         }
         // Exact names, unrelated members, and folding that reaches no meaningful name stay fine.
         let fine = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"a\",\"arguments\":{\"Name\":1},\"_meta\":{}},\"metho\":1,\"\u{212A}ey\":2}";
-        assert_eq!(inspect_body(fine.as_bytes()), Ok(vec![call("tools/call", Some("a"))]));
+        assert_eq!(inspect_body(fine.as_bytes()), Ok(vec![with_id(call("tools/call", Some("a")), 1.into())]));
         assert_eq!(RpcError::AmbiguousMember.to_body()["error"]["code"], -32600);
     }
 

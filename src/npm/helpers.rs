@@ -14,7 +14,7 @@ use crate::http::error::AuthError;
 use crate::http::metadata::ProtectedResourceMetadata;
 use crate::http::pkce;
 use crate::http::url::HttpUrl;
-use crate::mcp::tool_scopes::ToolScopes;
+use crate::mcp::policy::AccessPolicy;
 use crate::verify::scope::ScopeSet;
 
 /// Whether `scopes` (an array, or a space-separated string) grant `required`,
@@ -37,8 +37,9 @@ pub fn required_scopes_for_tool(
 ) -> Result<JsValue, JsValue> {
     let name = string_argument(&name, "requiredScopesForTool: name")?;
     let text = policy.as_string().map_or_else(|| json_text(&policy), Ok)?;
-    let policy = ToolScopes::parse(&text).map_err(|err| type_error(&format!("tool policy {err}")))?;
-    Ok(policy.required_for(&name).map_or(JsValue::NULL, string_array))
+    let policy =
+        AccessPolicy::from_tool_scopes(&text).map_err(|err| type_error(&format!("tool policy {err}")))?;
+    Ok(policy.required_for_tool(&name).map_or(JsValue::NULL, string_array))
 }
 
 /// The `WWW-Authenticate` value for a failure (RFC 6750 §3, RFC 9728 §5.1);

@@ -5,6 +5,7 @@
 mod convert;
 mod helpers;
 mod keys;
+mod policy;
 mod verifier;
 
 use wasm_bindgen::prelude::*;

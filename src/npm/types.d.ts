@@ -77,3 +77,32 @@ export interface ProtectedResourceMetadata {
   bearer_methods_supported: ["header"];
   resource_name?: string;
 }
+
+/** A rule: a scope, all of several scopes ([] = any valid token), false (nobody), or scopes and claim conditions. */
+export type PolicyRule = string | string[] | false | { scopes?: string | string[]; claims?: Record<string, string | number | boolean | Array<string | number | boolean>> };
+
+/** The `POLICY` document: each section maps a pattern (exact, prefix ending in `*`, or `*`) to a rule. */
+export interface PolicyDocument {
+  tools?: Record<string, PolicyRule>;
+  resources?: Record<string, PolicyRule>;
+  prompts?: Record<string, PolicyRule>;
+  methods?: Record<string, PolicyRule>;
+}
+
+/** Options of `new Policy(...)`. */
+export interface PolicyOptions {
+  /** What `filterList` keeps: only usable entries (true, default), also those a step-up unlocks ("step-up"), or all (false). */
+  filterLists?: boolean | "step-up";
+}
+
+/** Who asks: a verified `Principal`, or its scopes and claims. */
+export interface PolicyPrincipal {
+  scopes: string[] | string;
+  claims?: Record<string, unknown>;
+}
+
+/** `policy.check(...)`: allowed; 403 insufficient_scope with the scopes to ask for; or 403 access_denied (no scope helps). */
+export type PolicyDecision =
+  | { decision: "allowed" }
+  | { decision: "insufficient_scope"; status: 403; requiredScopes: string[] }
+  | { decision: "denied"; status: 403; reason: "rule_false" | "claims_mismatch" | "no_matching_rule" };

@@ -6,7 +6,7 @@
 //!
 //! Order: token (header only) → keys and verification (after the per-IP
 //! failure limit) → method → per-client rate limit → session binding → query
-//! → body (media type, size, JSON-RPC, `Mcp-*` headers) → tool scopes.
+//! → body (media type, size, JSON-RPC, `Mcp-*` headers) → policy.
 
 use std::sync::Arc;
 
@@ -23,11 +23,11 @@ use crate::http::media_type::check_json;
 use crate::http::query::{forward_url, token_in_query};
 use crate::mcp::denial::Denial;
 use crate::mcp::jsonrpc::{MAX_BODY_BYTES, check_headers, inspect_body};
+use crate::mcp::list_filter::ListFilter;
+use crate::mcp::policy::{Caller, Decision};
+use crate::mcp::rate_tiers::RateTiers;
 use crate::mcp::session;
 use crate::verify::principal::Principal;
-
-/// The optional `[[ratelimits]]` binding counting requests per client.
-const RATE_LIMITER: &str = "RATE_LIMITER";
 
 /// The methods of the MCP endpoint that reach the origin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +48,8 @@ pub struct Admitted {
     pub target: String,
     /// The origin's own session id: unwrapped when sessions are bound.
     pub session: Option<String>,
+    /// For a body with list requests the policy could shorten: their filter.
+    pub lists: Option<ListFilter>,
 }
 
 /// What admission learned before it decided, for the log and the challenge.
@@ -75,10 +77,7 @@ pub async fn admit(
     // 2. Keys → select → signature → claims → principal (the core's seam),
     //    unless this address already failed too often.
     anon_limit::check(gateway, req)?;
-    let verified = gateway
-        .keys
-        .verify(&token, &config.policy, now_seconds(), &gateway.signatures, &gateway.tokens)
-        .await;
+    let verified = gateway.keys.verify(&token, now_seconds(), &gateway.signatures, &gateway.tokens).await;
     let principal = match verified {
         Ok(principal) => principal,
         Err(err) => {
@@ -100,8 +99,8 @@ pub async fn admit(
         _ => return Err(Denial::MethodNotAllowed),
     };
 
-    // 4. Per-client rate limit (optional binding).
-    rate_limit(env, &principal).await?;
+    // 4. Per-client rate limit (optional bindings, by scope tier).
+    rate_limit(env, &config.rate_tiers, &principal).await?;
 
     // 5. The session must be this principal's; the configured origin URL stays fixed.
     let session = match (header("Mcp-Session-Id"), &config.session_secret) {
@@ -113,8 +112,8 @@ pub async fn admit(
     let target =
         forward_url(config.origin_url.as_str(), req.url.query()).map_err(|_| Denial::FixedQueryParameter)?;
 
-    // 6. What the body calls, and whether the token's scopes cover it.
-    let mut body = None;
+    // 6. What the body calls, and whether the policy lets this token call it.
+    let (mut body, mut lists) = (None, None);
     if method == McpMethod::Post {
         check_json(header("Content-Type").as_deref()).map_err(Denial::MediaType)?;
         let (mcp_method, mcp_name) = (header("Mcp-Method"), header("Mcp-Name"));
@@ -126,22 +125,31 @@ pub async fn admit(
             .find(|call| call.method.as_deref() == Some("tools/call"))
             .and_then(|call| call.target.clone());
         check_headers(&calls, mcp_method.as_deref(), mcp_name.as_deref())?;
-        config.tool_scopes.authorize(&calls, &principal.scopes)?;
+        match config.access.authorize(&calls, Caller::from(principal.as_ref())) {
+            Decision::Allowed => {}
+            Decision::InsufficientScope(required) => {
+                return Err(AuthError::InsufficientScope { required }.into());
+            }
+            Decision::Denied(refusal) => return Err(Denial::AccessDenied(refusal)),
+        }
+        lists = ListFilter::new(&calls, &config.access, &principal, config.filter_lists);
         body = Some(read);
     }
-    Ok(Admitted { method, token, principal, body, target, session })
+    Ok(Admitted { method, token, principal, body, target, session, lists })
 }
 
-/// 429 when the client is over its limit; no binding means no limit. A
-/// failing binding lets the request through (limits are best effort) and is logged.
-async fn rate_limit(env: &Env, principal: &Principal) -> Result<(), Denial> {
-    let Ok(limiter) = env.rate_limiter(RATE_LIMITER) else { return Ok(()) };
+/// 429 when the client is over the limit of its tier's binding; no binding
+/// means no limit. A failing binding lets the request through (limits are
+/// best effort) and is logged.
+async fn rate_limit(env: &Env, tiers: &RateTiers, principal: &Principal) -> Result<(), Denial> {
+    let binding = tiers.binding_for(&principal.scopes);
+    let Ok(limiter) = env.rate_limiter(binding) else { return Ok(()) };
     let key = principal.client_id.as_deref().or(principal.subject.as_deref()).unwrap_or("anonymous");
     match limiter.limit(key.to_owned()).await {
         Ok(outcome) if outcome.success => Ok(()),
         Ok(_) => Err(Denial::RateLimited),
         Err(err) => {
-            console_error!("{}", log::rate_limiter_failed(RATE_LIMITER, &err));
+            console_error!("{}", log::rate_limiter_failed(binding, &err));
             Ok(())
         }
     }

@@ -10,7 +10,7 @@ use worker::Env;
 
 use super::keys::EdgeKeys;
 use super::log;
-use crate::keys::remote::RemoteKeys;
+use crate::keys::issuers::IssuerKeys;
 use crate::mcp::config::{ConfigError, GatewayConfig};
 use crate::verify::cache::TokenCache;
 use crate::webcrypto::WebCrypto;
@@ -23,7 +23,8 @@ pub enum Isolate {
 
 pub struct Gateway {
     pub config: GatewayConfig,
-    pub keys: RemoteKeys<EdgeKeys>,
+    /// One key set per authorization server (or one shared).
+    pub keys: IssuerKeys<EdgeKeys>,
     /// Signatures on Web Crypto, with the imported keys.
     pub signatures: WebCrypto,
     /// Tokens verified in this isolate.
@@ -53,10 +54,8 @@ fn build(env: &Env) -> Isolate {
             Isolate::Misconfigured(err)
         }
         Ok(config) => {
-            let issuer = config.policy.issuers.first().cloned().unwrap_or_default();
-            let jwks_uri = config.jwks_uri.as_ref().map(|url| url.as_str().to_owned());
             let source = EdgeKeys { secret: config.session_secret.clone() };
-            let keys = RemoteKeys::new(source, issuer, jwks_uri, config.key_cache);
+            let keys = IssuerKeys::new(&source, &config.policy, &config.jwks_uris, config.key_cache);
             let signatures = WebCrypto::new(report_refused_key);
             let tokens = TokenCache::default();
             Isolate::Ready(Box::new(Gateway {

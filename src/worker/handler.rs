@@ -65,10 +65,12 @@ pub async fn handle(raw: web_sys::Request, env: &Env) -> Result<web_sys::Respons
         }
     };
 
+    let mut detail = None;
     let (response, verdict, reason): (web_sys::Response, _, _) = match outcome {
         Outcome::Forwarded(response) => (response, Verdict::Allow, "allowed"),
         Outcome::Denied(denial) => {
             let granted = facts.principal.as_ref().map(|principal| &principal.scopes);
+            detail = denial.detail();
             (respond::rejection(&denial.render(config, granted))?.into(), Verdict::Deny, denial.reason())
         }
         Outcome::Failed(failure) => {
@@ -87,6 +89,7 @@ pub async fn handle(raw: web_sys::Request, env: &Env) -> Result<web_sys::Respons
         status: response.status(),
         verdict,
         reason,
+        detail,
         principal: facts.principal.as_deref(),
         tool: facts.tool.as_deref(),
         latency_ms: worker::Date::now().as_millis().saturating_sub(started),
@@ -117,22 +120,24 @@ fn misconfigured(err: &ConfigError, path: &str) -> Result<Response> {
 /// `/health`: whether the gateway can serve, for anyone who asks. States and
 /// reason codes only; URLs, issuers and error details are in the log.
 async fn health(gateway: &Gateway) -> Result<Response> {
-    let now = now_seconds();
-    let usable = gateway.keys.current(now).await.is_some();
-    let status = gateway.keys.status(now);
-    let keys = match (usable, status.fresh) {
+    let states = gateway.keys.status(now_seconds()).await;
+    // Healthy only when every issuer's keys are usable and fresh.
+    let usable = states.iter().all(|(usable, _)| *usable);
+    let fresh = states.iter().all(|(_, status)| status.fresh);
+    let last_failure = states.into_iter().find_map(|(_, status)| status.last_failure);
+    let keys = match (usable, fresh) {
         (true, true) => "fresh",
         (true, false) => "stale",
         (false, _) => "unavailable",
     };
-    let (code, state) = if usable && status.fresh { (200, "healthy") } else { (503, "degraded") };
+    let (code, state) = if usable && fresh { (200, "healthy") } else { (503, "degraded") };
     respond::json(
         code,
         &json!({
             "status": state,
             "config": "ok",
             "keys": keys,
-            "last_key_error": status.last_failure.map(|failure| failure.reason()),
+            "last_key_error": last_failure.map(|failure| failure.reason()),
             "warnings": gateway.config.warnings(),
         }),
     )

@@ -22,6 +22,7 @@ const CACHE_KEY_BASE: &str = "https://mcp-edge-guard.invalid/jwks";
 const CACHE_NAME: &str = "mcp-edge-guard-jwks";
 const TAG_HEADER: &str = "X-Tag";
 
+#[derive(Clone)]
 pub struct EdgeKeys {
     /// With `SESSION_SECRET`, shared copies carry a MAC and unauthentic ones are refused.
     pub secret: Option<GatewaySecret>,

@@ -25,6 +25,8 @@ pub struct Decision<'a> {
     pub status: u16,
     pub verdict: Verdict,
     pub reason: &'a str,
+    /// Which rule refused (`access_denied`: `rule_false`, `claims_mismatch`, `no_matching_rule`).
+    pub detail: Option<&'a str>,
     pub principal: Option<&'a Principal>,
     pub tool: Option<&'a str>,
     pub latency_ms: u64,
@@ -39,6 +41,8 @@ impl Decision<'_> {
             event: &'static str,
             decision: &'static str,
             reason: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            detail: Option<&'a str>,
             status: u16,
             method: &'a str,
             path: &'a str,
@@ -55,6 +59,7 @@ impl Decision<'_> {
                 Verdict::Error => "error",
             },
             reason: self.reason,
+            detail: self.detail,
             status: self.status,
             method: self.method,
             path: self.path,

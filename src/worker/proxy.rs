@@ -5,21 +5,26 @@
 //! an allow-list, the body's `Content-Type` is the one the gateway read it
 //! as, `Mcp-Method`/`Mcp-Name` only with the body they were checked against,
 //! the session id unwrapped for this principal, and the client's token only
-//! when `FORWARD_TOKEN` says so. Redirects are never followed.
+//! when `FORWARD_TOKEN` says so. Redirects are never followed. The answers to
+//! list requests are filtered by the policy (`crate::mcp::list_filter`).
 
 use std::time::Duration;
 
-use worker::{Headers, Result, web_sys};
+use futures_util::StreamExt;
+use worker::{ByteStream, Headers, Result, console_error, web_sys};
 
 use super::admit::{Admitted, McpMethod};
-use super::fetch::{FetchFailure, send};
+use super::fetch::{FetchFailure, read_limited, send};
+use super::log;
 use super::request::Incoming;
 use super::respond::copy_headers;
 use crate::http::media_type;
 use crate::mcp::config::GatewayConfig;
 use crate::mcp::denial::OriginFailure;
 use crate::mcp::identity::identity_headers;
+use crate::mcp::list_filter::ListFilter;
 use crate::mcp::session;
+use crate::mcp::sse::{MAX_EVENT_BYTES, SseError, SseFilter};
 
 /// Request headers forwarded as they came.
 const FORWARDED: [&str; 4] = ["Accept", "MCP-Protocol-Version", "Last-Event-ID", "User-Agent"];
@@ -67,13 +72,63 @@ pub async fn forward(
     if let (Some(secret), Some(id)) = (&config.session_secret, headers.get(SESSION_ID)?) {
         headers.set(SESSION_ID, &session::wrap(secret, &id, &admitted.principal))?;
     }
+    let status = response.status();
+    // Null-body statuses (RFC 9110 §6.4.1) may not be given even an empty stream.
+    let body = if matches!(status, 101 | 103 | 204 | 205 | 304) { None } else { response.body() };
+    if let (Some(lists), true, Some(body)) = (admitted.lists, (200..300).contains(&status), body.clone()) {
+        return filtered(lists, &headers, status, body).await;
+    }
     let init = web_sys::ResponseInit::new();
-    init.set_status(response.status());
+    init.set_status(status);
     init.set_status_text(&response.status_text());
     init.set_headers(&headers.0);
-    // Null-body statuses (RFC 9110 §6.4.1) may not be given even an empty stream.
-    let body = if matches!(response.status(), 101 | 103 | 204 | 205 | 304) { None } else { response.body() };
     Ok(Ok(web_sys::Response::new_with_opt_readable_stream_and_init(body.as_ref(), &init)?))
+}
+
+/// The origin's answer to list requests, with the lists filtered: a JSON
+/// body read whole and rewritten, an SSE stream rewritten event by event.
+/// Either way the answer is the caller's own (`Cache-Control: private`).
+async fn filtered(
+    lists: ListFilter,
+    headers: &Headers,
+    status: u16,
+    body: web_sys::ReadableStream,
+) -> Result<std::result::Result<web_sys::Response, OriginFailure>> {
+    headers.set("Cache-Control", "private")?;
+    headers.delete("Content-Length")?;
+    let content_type = headers.get("Content-Type")?.unwrap_or_default();
+    let essence = media_type::essence(&content_type);
+    // A JSON answer in another charset would be read differently by the client.
+    let kind = if media_type::check_json(Some(&content_type)).is_ok() { media_type::JSON } else { &essence };
+    let response = match kind {
+        media_type::JSON => {
+            let read = read_limited(Some(ByteStream::from(body)), None, MAX_EVENT_BYTES).await?;
+            let Some(bytes) = read else { return Ok(Err(OriginFailure::UnreadableList)) };
+            match lists.filter_json(&bytes) {
+                Ok(rewritten) => worker::Response::from_bytes(rewritten.unwrap_or(bytes))?,
+                Err(_) => return Ok(Err(OriginFailure::UnreadableList)),
+            }
+        }
+        media_type::EVENT_STREAM => {
+            let mut events = SseFilter::new(lists);
+            let stream = ByteStream::from(body).map(move |chunk| {
+                events.push(&chunk?).map_err(|err| {
+                    let why = match err {
+                        SseError::Unreadable => "a list response could not be read",
+                        SseError::EventTooLarge => "an event is too large to filter",
+                    };
+                    console_error!(
+                        "{}",
+                        log::event("mcp_edge_guard.stream_cut", serde_json::json!({ "detail": why }))
+                    );
+                    worker::Error::RustError(why.to_owned())
+                })
+            });
+            worker::Response::from_stream(stream)?
+        }
+        _ => return Ok(Err(OriginFailure::UnreadableList)),
+    };
+    Ok(Ok(response.with_status(status).with_headers(Headers(headers.0.clone())).into()))
 }
 
 fn origin_headers(incoming: &Headers, admitted: &Admitted, config: &GatewayConfig) -> Result<Headers> {
@@ -98,6 +153,9 @@ fn origin_headers(incoming: &Headers, admitted: &Admitted, config: &GatewayConfi
     }
     // Set by the gateway only; the allow-list above already dropped client copies.
     for (name, value) in identity_headers(&admitted.principal) {
+        headers.set(name, &value)?;
+    }
+    for (name, value) in config.claim_headers.values(&admitted.principal) {
         headers.set(name, &value)?;
     }
     if let Some(secret) = &config.origin_secret {

@@ -316,12 +316,12 @@ describe('gateway challenges (default stack, ALLOWED_ORIGINS=http://app.example)
       assert.equal(stack.origin.todos.length, 0);
     });
 
-    test('a tool missing from TOOL_SCOPES → 403 insufficient_scope', async () => {
+    test('a tool missing from TOOL_SCOPES → 403 access_denied, no step-up offered', async () => {
       const before = stack.origin.requests.length;
       const response = await post(stack, { token: full, body: toolCall(4, 'rm_rf', { path: '/' }) });
       assert.equal(response.status, 403);
-      assert.equal(parseChallenge(response.headers.get('www-authenticate')).error, 'insufficient_scope');
-      await assertJsonError(response, 403, 'insufficient_scope');
+      assert.ok(!(response.headers.get('www-authenticate') ?? '').includes('scope='), 'no scope to ask for');
+      await assertJsonError(response, 403, 'access_denied');
       assert.equal(stack.origin.requests.length, before, 'origin not contacted');
     });
 

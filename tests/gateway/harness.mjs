@@ -35,8 +35,12 @@ export async function freePort() {
 
 /** Starts the worker alone in workerd with the given vars; optionally static
  *  assets in front of it (as `[assets]` in wrangler.toml does) and a Cache API
- *  persisted to a directory (shared by gateways started on it in turn). */
-export async function startGateway({ port, vars, rateLimit, anonRateLimit, assetsDirectory, cachePersist }) {
+ *  persisted to a directory (shared by gateways started on it in turn).
+ *  `rateLimit` / `anonRateLimit` are the `simple` settings of the
+ *  RATE_LIMITER / RATE_LIMITER_ANON bindings; `ratelimits` adds further
+ *  `[[ratelimits]]` bindings by name, in Miniflare's form, e.g.
+ *  `{ RATE_LIMITER_PREMIUM: { simple: { limit: 1000, period: 60 } } }`. */
+export async function startGateway({ port, vars, rateLimit, anonRateLimit, ratelimits, assetsDirectory, cachePersist }) {
   // The gateway's JSON log lines, parsed, for tests that check what it logged.
   // GATEWAY_LOGS=1 prints them as well.
   const logs = [];
@@ -61,6 +65,7 @@ export async function startGateway({ port, vars, rateLimit, anonRateLimit, asset
     ratelimits: {
       ...(rateLimit ? { RATE_LIMITER: { simple: rateLimit } } : {}),
       ...(anonRateLimit ? { RATE_LIMITER_ANON: { simple: anonRateLimit } } : {}),
+      ...(ratelimits ?? {}),
     },
     assets: assetsDirectory ? { directory: assetsDirectory, routerConfig: { has_user_worker: true } } : undefined,
     ...(cachePersist ? { cachePersist } : {}),
@@ -87,10 +92,12 @@ export async function startGateway({ port, vars, rateLimit, anonRateLimit, asset
 
 /**
  * The whole stack. `vars` override the gateway's; `origin` options go to the
- * MCP origin; `auth` options to the authorization server; `port` fixes the
- * gateway's port (when a var must name its own origin).
+ * MCP origin; `auth` options to the authorization server (e.g. `extraClaims`);
+ * `rateLimit`, `anonRateLimit` and `ratelimits` are the gateway's rate-limit
+ * bindings (see startGateway); `port` fixes the gateway's port (when a var must
+ * name its own origin).
  */
-export async function startStack({ vars = {}, origin: originOptions = {}, auth: authOptions = {}, rateLimit, anonRateLimit, assetsDirectory, port: fixedPort } = {}) {
+export async function startStack({ vars = {}, origin: originOptions = {}, auth: authOptions = {}, rateLimit, anonRateLimit, ratelimits, assetsDirectory, port: fixedPort } = {}) {
   const port = fixedPort ?? (await freePort());
   const base = `http://127.0.0.1:${port}`;
   const resource = `${base}/mcp`;
@@ -100,6 +107,7 @@ export async function startStack({ vars = {}, origin: originOptions = {}, auth: 
     port,
     rateLimit,
     anonRateLimit,
+    ratelimits,
     assetsDirectory,
     vars: {
       RESOURCE: resource,
@@ -132,12 +140,13 @@ export async function startStack({ vars = {}, origin: originOptions = {}, auth: 
  * A second gateway in front of another origin, trusting `stack`'s authorization
  * server and accepting its tokens (minted for the stack's resource).
  */
-export async function gatewayFor(stack, originUrl, { vars = {}, rateLimit, anonRateLimit } = {}) {
+export async function gatewayFor(stack, originUrl, { vars = {}, rateLimit, anonRateLimit, ratelimits } = {}) {
   const port = await freePort();
   return startGateway({
     port,
     rateLimit,
     anonRateLimit,
+    ratelimits,
     vars: {
       RESOURCE: `http://127.0.0.1:${port}/mcp`,
       AUDIENCE: stack.resource,
