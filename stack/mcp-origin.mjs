@@ -11,9 +11,13 @@
 //              resources/subscribe and resources/unsubscribe are accepted and recorded
 // Responses are SSE streams unless `jsonResponse` is set (then application/json,
 // the transport's `enableJsonResponse`).
+// With `eventStore` set, each session keeps its SSE events in memory (the
+// transport's `eventStore`): events carry `id:` lines and a GET with
+// Last-Event-ID replays the events of that stream after that id (Streamable
+// HTTP resumability), responses included.
 //
-// Library:  const origin = await startMcpOrigin({ port: 0, originSecret, jsonResponse });
-// CLI:      node stack/mcp-origin.mjs --port 9100 [--origin-secret S] [--json-response]
+// Library:  const origin = await startMcpOrigin({ port: 0, originSecret, jsonResponse, eventStore });
+// CLI:      node stack/mcp-origin.mjs --port 9100 [--origin-secret S] [--json-response] [--event-store]
 
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -26,11 +30,11 @@ import * as z from 'zod/v4';
 
 /**
  * Start the origin. Resolves once it is listening.
- * @param {{ host?: string, port?: number, path?: string, originSecret?: string, jsonResponse?: boolean }} [options]
+ * @param {{ host?: string, port?: number, path?: string, originSecret?: string, jsonResponse?: boolean, eventStore?: boolean }} [options]
  * @returns {Promise<{ url: string, port: number, requests: Array<{method: string, path: string, headers: Record<string, string | string[]>}>, todos: Array<object>, subscriptions: Set<string>, close: () => Promise<void> }>}
  */
 export async function startMcpOrigin(options = {}) {
-  const { host = '127.0.0.1', port = 0, path = '/mcp', originSecret, jsonResponse = false } = options;
+  const { host = '127.0.0.1', port = 0, path = '/mcp', originSecret, jsonResponse = false, eventStore = false } = options;
 
   const requests = []; // every HTTP request as received, for tests
   const todos = []; // shared by all sessions
@@ -74,6 +78,8 @@ export async function startMcpOrigin(options = {}) {
       onsessioninitialized: (id) => sessions.set(id, transport),
       // application/json answers instead of an SSE stream per request.
       enableJsonResponse: jsonResponse,
+      // Resumability: events get ids and can be replayed after Last-Event-ID.
+      eventStore: eventStore ? new OrderedEventStore() : undefined,
       // DNS-rebinding protection stays off (the default): the gateway checks
       // Origin, and requests arrive with the gateway's Host header.
     });
@@ -229,6 +235,33 @@ function createTodoServer(state) {
   return server;
 }
 
+/**
+ * An in-memory EventStore (the SDK's storeEvent / replayEventsAfter interface),
+ * one per session. Events replay in the order they were stored: the SDK's
+ * example InMemoryEventStore orders them by sorting ids whose suffix is random
+ * within a millisecond, so events stored together could replay out of order.
+ */
+class OrderedEventStore {
+  #events = []; // { id, streamId, message }, in the order stored
+  #next = 1;
+
+  async storeEvent(streamId, message) {
+    const id = `${streamId}_${this.#next++}`;
+    this.#events.push({ id, streamId, message });
+    return id;
+  }
+
+  async replayEventsAfter(lastEventId, { send }) {
+    const index = this.#events.findIndex((event) => event.id === lastEventId);
+    if (index === -1) return '';
+    const { streamId } = this.#events[index];
+    for (const event of this.#events.slice(index + 1)) {
+      if (event.streamId === streamId) await send(event.id, event.message);
+    }
+    return streamId;
+  }
+}
+
 // The SDK hands tool handlers the HTTP headers (lowercased) in extra.requestInfo.
 function callerOf(extra) {
   return extra.requestInfo?.headers?.['x-auth-subject'] ?? 'anonymous';
@@ -299,6 +332,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       path: { type: 'string', default: '/mcp' },
       'origin-secret': { type: 'string' },
       'json-response': { type: 'boolean', default: false },
+      'event-store': { type: 'boolean', default: false },
     },
   });
   const port = Number(values.port);
@@ -312,8 +346,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     path: values.path,
     originSecret: values['origin-secret'],
     jsonResponse: values['json-response'],
+    eventStore: values['event-store'],
   });
-  const notes = [values['origin-secret'] && 'gateway secret required', values['json-response'] && 'JSON responses'].filter(Boolean);
+  const notes = [values['origin-secret'] && 'gateway secret required', values['json-response'] && 'JSON responses', values['event-store'] && 'event store'].filter(Boolean);
   console.log(`mcp-origin listening on ${origin.url}${notes.length ? ` (${notes.join(', ')})` : ''}`);
   const stop = async (signal) => {
     console.log(`mcp-origin: ${signal}, shutting down`);

@@ -3,6 +3,9 @@
 //
 // The SDK's requireBearerAuth middleware does the HTTP side (401/403 with
 // WWW-Authenticate); mcp-edge-guard's Verifier is its OAuthTokenVerifier.
+// mcp-edge-guard's Policy (the gateway's POLICY) then judges every JSON-RPC
+// body before the SDK sees it (403 insufficient_scope / access_denied), and
+// filters tools/list down to the tools the token may call.
 //
 //   Library: const { url, close } = await startExampleServer({ issuer, jwksUri, resource });
 //   CLI:     node examples/mcp-sdk-server/server.mjs [--port 3000] [--issuer http://127.0.0.1:9000]
@@ -20,12 +23,28 @@ import {
   InvalidTokenError,
   ServerError,
 } from '@modelcontextprotocol/sdk/server/auth/errors.js';
+import * as z from 'zod/v4';
 // This repository's build of the package. With the package installed from npm:
-//   import { Verifier, protectedResourceMetadata } from 'mcp-edge-guard';
-import { Verifier, protectedResourceMetadata } from '../../pkg/node/mcp_edge_guard.js';
+//   import { Policy, Verifier, challenge, protectedResourceMetadata } from 'mcp-edge-guard';
+import { Policy, Verifier, challenge, protectedResourceMetadata } from '../../pkg/node/mcp_edge_guard.js';
 
 const REQUIRED_SCOPES = ['todo:read'];
-const SCOPES_SUPPORTED = ['todo:read', 'todo:write', 'todo:admin'];
+
+/**
+ * Who may call what (the gateway's POLICY format). The `tools` section is
+ * present, so a tool it does not name is refused; the other sections are
+ * absent, so initialize, ping, tools/list… need only a valid token.
+ */
+export const EXAMPLE_POLICY = {
+  tools: {
+    whoami: [], // any valid token
+    list_todos: 'todo:read',
+    add_todo: 'todo:write',
+    // todo:admin, and only for the demo-m2m client: any other client is
+    // refused (403 access_denied) whatever its scopes.
+    purge_todos: { scopes: ['todo:admin'], claims: { client_id: 'demo-m2m' } },
+  },
+};
 
 /**
  * The SDK's OAuthTokenVerifier, backed by mcp-edge-guard.
@@ -47,7 +66,7 @@ export function edgeGuardTokenVerifier(verifier) {
         clientId: principal.clientId ?? '', // from client_id (or azp); AuthInfo needs a string
         scopes: principal.scopes,
         expiresAt: principal.exp, // the middleware rejects a missing or past expiry
-        extra: { sub: principal.sub },
+        extra: { sub: principal.sub, principal }, // the Policy judges scopes and claims
       };
     },
   };
@@ -71,8 +90,13 @@ function toSdkError(err) {
   }
 }
 
-/** A fresh MCP server with the `whoami` tool (one per request: stateless mode). */
-function createMcpServer() {
+const text = (value) => ({ content: [{ type: 'text', text: JSON.stringify(value) }], structuredContent: value });
+
+/**
+ * A fresh MCP server (one per request: stateless mode) over the shared todos.
+ * Its handlers trust that the policy has already judged the request.
+ */
+function createMcpServer(todos) {
   const server = new McpServer({ name: 'mcp-edge-guard-example', version: '0.1.0' });
   server.registerTool(
     'whoami',
@@ -80,20 +104,93 @@ function createMcpServer() {
     async (_args, extra) => {
       const auth = extra.authInfo; // req.auth, set by requireBearerAuth
       const who = { clientId: auth?.clientId ?? null, scopes: auth?.scopes ?? [], sub: auth?.extra?.sub ?? null };
-      return { content: [{ type: 'text', text: JSON.stringify(who) }], structuredContent: who };
+      return text(who);
+    },
+  );
+  server.registerTool(
+    'list_todos',
+    { description: 'The todos.', inputSchema: {} },
+    async () => text({ todos }),
+  );
+  server.registerTool(
+    'add_todo',
+    { description: 'Add a todo.', inputSchema: { title: z.string().min(1).describe('Todo title') } },
+    async ({ title }) => {
+      todos.push(title);
+      return text({ todos });
+    },
+  );
+  server.registerTool(
+    'purge_todos',
+    { description: 'Delete every todo.', inputSchema: {} },
+    async () => {
+      todos.length = 0;
+      return text({ todos });
     },
   );
   return server;
 }
 
 /**
+ * Express middleware after requireBearerAuth: the policy's decision for the
+ * JSON-RPC body (a message or a batch). A body the policy cannot read is
+ * refused here (fail closed) rather than left to the SDK.
+ */
+function enforcePolicy(policy, resourceMetadataUrl) {
+  return (req, res, next) => {
+    const principal = req.auth.extra.principal;
+    let decision;
+    try {
+      decision = policy.check(principal, req.body);
+    } catch (err) {
+      if (!(err instanceof TypeError)) return next(err);
+      // Not JSON-RPC (or not parsed as JSON by express.json()).
+      return res.status(400).json({ jsonrpc: '2.0', error: { code: -32600, message: 'Invalid Request' }, id: null });
+    }
+    switch (decision.decision) {
+      case 'allowed':
+        return next();
+      case 'insufficient_scope':
+        // A step-up can fix it: the challenge names the granted and the missing scopes.
+        return res.status(403)
+          .set('WWW-Authenticate', challenge({ resourceMetadata: resourceMetadataUrl, required: decision.requiredScopes, granted: principal.scopes }))
+          .json({ error: 'insufficient_scope', error_description: 'The access token lacks the scope this request needs' });
+      default:
+        // No scope would help (rule false, claims mismatch, no rule): no challenge.
+        // decision.reason is for the log, not for the client.
+        return res.status(403)
+          .json({ error: 'access_denied', error_description: 'This token may not make this request, whatever its scopes' });
+    }
+  };
+}
+
+/**
+ * Makes `transport` send the results of the body's tools/list requests
+ * filtered by `policy.filterList`: the SDK builds the full list, the client
+ * sees the tools this principal may call. Responses are matched to requests
+ * by id, as the gateway does; JSON and SSE responses both go through send().
+ */
+function filterToolLists(transport, policy, principal, body) {
+  const messages = Array.isArray(body) ? body : [body];
+  const listIds = new Set(messages.filter((m) => m?.method === 'tools/list' && m.id !== undefined).map((m) => m.id));
+  if (listIds.size === 0) return;
+  const send = transport.send.bind(transport);
+  transport.send = (message, options) => {
+    if (message.result !== undefined && listIds.has(message.id)) {
+      message = { ...message, result: policy.filterList(principal, 'tools/list', message.result) };
+    }
+    return send(message, options);
+  };
+}
+
+/**
  * Start the example. `resource` is this server's MCP endpoint URL (the tokens' audience);
  * by default http://127.0.0.1:<port>/mcp. `jwksUri` defaults to `${issuer}/jwks`
- * (where stack/auth-server.mjs serves its keys).
- * @param {{ port?: number, issuer: string, jwksUri?: string, resource?: string }} options
+ * (where stack/auth-server.mjs serves its keys). `policy` defaults to EXAMPLE_POLICY.
+ * @param {{ port?: number, issuer: string, jwksUri?: string, resource?: string, policy?: object }} options
  * @returns {Promise<{ url: string, close: () => Promise<void> }>}
  */
-export async function startExampleServer({ port = 0, issuer, jwksUri, resource } = {}) {
+export async function startExampleServer({ port = 0, issuer, jwksUri, resource, policy: policyDocument = EXAMPLE_POLICY } = {}) {
   if (!issuer) throw new TypeError('startExampleServer: options.issuer is required');
   const host = '127.0.0.1';
   // Host-header (DNS rebinding) checks for a localhost server, plus express.json().
@@ -110,6 +207,9 @@ export async function startExampleServer({ port = 0, issuer, jwksUri, resource }
   jwksUri ??= `${issuer.replace(/\/$/, '')}/jwks`;
 
   const verifier = new Verifier({ issuer, audience: resource, jwksUri });
+  // filterLists: true (the default): lists keep only what the token may use now.
+  const policy = new Policy(policyDocument, { filterLists: true });
+  const todos = [];
 
   // RFC 9728 Protected Resource Metadata, at the well-known URL derived from the
   // resource identifier (path inserted after /.well-known/oauth-protected-resource).
@@ -118,7 +218,7 @@ export async function startExampleServer({ port = 0, issuer, jwksUri, resource }
   const metadata = protectedResourceMetadata({
     resource,
     authorizationServers: [issuer],
-    scopesSupported: SCOPES_SUPPORTED,
+    scopesSupported: policy.scopes(), // every scope the policy names
     resourceName: 'mcp-edge-guard example (MCP SDK)',
   });
   app.get(metadataPath, (req, res) => {
@@ -132,9 +232,10 @@ export async function startExampleServer({ port = 0, issuer, jwksUri, resource }
   });
 
   // Stateless Streamable HTTP: a new server + transport for every POST.
-  app.post(mcpPath, bearerAuth, async (req, res) => {
-    const server = createMcpServer();
+  app.post(mcpPath, bearerAuth, enforcePolicy(policy, resourceMetadataUrl), async (req, res) => {
+    const server = createMcpServer(todos);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    filterToolLists(transport, policy, req.auth.extra.principal, req.body);
     res.on('close', () => {
       transport.close();
       server.close();
@@ -164,6 +265,7 @@ export async function startExampleServer({ port = 0, issuer, jwksUri, resource }
       closing ??= new Promise((done) => {
         httpServer.close(() => {
           verifier.free();
+          policy.free();
           done();
         });
         httpServer.closeAllConnections();

@@ -23,6 +23,19 @@ pub enum UrlError {
     BadCharacter,
 }
 
+#[cfg_attr(not(feature = "worker"), allow(dead_code))]
+/// The path and the query (without `?`) of an absolute URL as the platform
+/// serialised it (WHATWG URL: scheme, `//`, authority, then the path).
+pub(crate) fn path_and_query(url: &str) -> (&str, Option<&str>) {
+    let after_scheme = url.find("://").map_or(url, |at| url.get(at + 3..).unwrap_or_default());
+    let target = after_scheme.find('/').map_or("/", |at| after_scheme.get(at..).unwrap_or("/"));
+    let target = target.split_once('#').map_or(target, |(before, _)| before);
+    match target.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (target, None),
+    }
+}
+
 impl HttpUrl {
     pub fn parse(text: &str) -> Result<Self, UrlError> {
         if text.bytes().any(|b| b <= b' ' || b == b'"' || b == b'\\' || b >= 0x7f) {
@@ -110,5 +123,14 @@ mod tests {
         assert_eq!(HttpUrl::parse("https://host/a b"), Err(UrlError::BadCharacter));
         assert_eq!(HttpUrl::parse("https://host/\"x"), Err(UrlError::BadCharacter));
         assert_eq!(HttpUrl::parse(""), Err(UrlError::NotHttp));
+    }
+
+    #[test]
+    fn request_urls_split_into_path_and_query() {
+        assert_eq!(path_and_query("https://h.example/mcp?a=1&b"), ("/mcp", Some("a=1&b")));
+        assert_eq!(path_and_query("http://127.0.0.1:8787/mcp"), ("/mcp", None));
+        assert_eq!(path_and_query("http://h.example"), ("/", None));
+        assert_eq!(path_and_query("http://h.example/?"), ("/", Some("")));
+        assert_eq!(path_and_query("http://h.example/a?b?c#d"), ("/a", Some("b?c")));
     }
 }

@@ -2,9 +2,12 @@
 //! `prompts/list` and `resources/list` keep only the entries the caller may
 //! use, judged by the whole policy for the call that would use them.
 //!
-//! Responses are matched to the list requests of the body by `id`. Only the
-//! entry arrays are rebuilt: every other member and every kept entry are
-//! passed on byte for byte, in the origin's order.
+//! Responses are matched to the list requests of the body by `id`; on a GET
+//! stream (where responses appear only when a stream is resumed, MCP
+//! Streamable HTTP §"Resumability"), by their shape: a result with a `tools`,
+//! `prompts` or `resources` array. Only the entry arrays are rebuilt: every
+//! other member and every kept entry are passed on byte for byte, in the
+//! origin's order.
 
 use std::sync::Arc;
 
@@ -91,9 +94,19 @@ impl ListKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unreadable;
 
+/// Which responses carry lists.
+enum Responses {
+    /// Those to the list requests of a POST body, by request id.
+    ById(Vec<(Value, ListKind)>),
+    #[cfg_attr(not(feature = "worker"), allow(dead_code))]
+    /// Any whose result holds a list (a resumed GET stream replays responses
+    /// to requests the gateway did not see in this request).
+    ByShape,
+}
+
 /// The filter for one request's responses.
 pub struct ListFilter {
-    requests: Vec<(Value, ListKind)>,
+    responses: Responses,
     policy: Arc<AccessPolicy>,
     principal: Arc<Principal>,
     mode: FilterLists,
@@ -118,11 +131,29 @@ impl ListFilter {
             })
             .collect();
         (!requests.is_empty()).then(|| Self {
-            requests,
+            responses: Responses::ById(requests),
             policy: Arc::clone(policy),
             principal: Arc::clone(principal),
             mode,
         })
+    }
+
+    #[cfg_attr(not(feature = "worker"), allow(dead_code))]
+    /// For a GET stream; `None` when the policy could shorten no list.
+    pub fn for_stream(
+        policy: &Arc<AccessPolicy>,
+        principal: &Arc<Principal>,
+        mode: FilterLists,
+    ) -> Option<Self> {
+        let kinds = [ListKind::Tools, ListKind::Prompts, ListKind::Resources];
+        (mode != FilterLists::Off && kinds.iter().any(|kind| policy.restricts(kind.use_method()))).then(
+            || Self {
+                responses: Responses::ByShape,
+                policy: Arc::clone(policy),
+                principal: Arc::clone(principal),
+                mode,
+            },
+        )
     }
 
     /// Whether the caller may see an entry naming `name`.
@@ -165,12 +196,17 @@ impl ListFilter {
     /// requests gets its entries filtered.
     fn filter_message(&self, raw: &RawValue) -> Result<Option<Vec<u8>>, Unreadable> {
         let Ok(Members(members)) = serde_json::from_str::<Members>(raw.get()) else { return Ok(None) };
-        let id = members.iter().rev().find(|(name, _)| name == "id");
-        let Some(kind) = id.and_then(|(_, id)| {
-            let id: Value = serde_json::from_str(id.get()).ok()?;
-            self.requests.iter().find(|(wanted, _)| *wanted == id).map(|(_, kind)| *kind)
-        }) else {
-            return Ok(None);
+        let kind = match &self.responses {
+            Responses::ById(requests) => {
+                let id = members.iter().rev().find(|(name, _)| name == "id");
+                let kind = id.and_then(|(_, id)| {
+                    let id: Value = serde_json::from_str(id.get()).ok()?;
+                    requests.iter().find(|(wanted, _)| *wanted == id).map(|(_, kind)| *kind)
+                });
+                let Some(kind) = kind else { return Ok(None) };
+                Some(kind)
+            }
+            Responses::ByShape => None,
         };
         let mut changed = false;
         let mut rebuilt = Vec::with_capacity(members.len());
@@ -182,12 +218,23 @@ impl ListFilter {
         Ok(changed.then(|| object(rebuilt)))
     }
 
-    fn filter_result(&self, kind: ListKind, raw: &RawValue) -> Result<Option<Vec<u8>>, Unreadable> {
-        let Members(members) = serde_json::from_str(raw.get()).map_err(|_| Unreadable)?;
+    /// A result's entries, filtered. `kind` is known for a response to one
+    /// of our requests (and then an unreadable result is an error); on a
+    /// stream it is read from the shape, and anything else is no list.
+    fn filter_result(&self, kind: Option<ListKind>, raw: &RawValue) -> Result<Option<Vec<u8>>, Unreadable> {
+        let known = kind.is_some();
+        let Ok(Members(members)) = serde_json::from_str::<Members>(raw.get()) else {
+            return if known { Err(Unreadable) } else { Ok(None) };
+        };
+        let kinds = [ListKind::Tools, ListKind::Prompts, ListKind::Resources];
+        let shaped = || kinds.into_iter().find(|kind| members.iter().any(|(name, _)| name == kind.member()));
+        let Some(kind) = kind.or_else(shaped) else { return Ok(None) };
         let mut rebuilt = Vec::with_capacity(members.len());
         for (name, value) in &members {
             let bytes = if name == kind.member() {
-                let entries: Vec<&RawValue> = serde_json::from_str(value.get()).map_err(|_| Unreadable)?;
+                let Ok(entries) = serde_json::from_str::<Vec<&RawValue>>(value.get()) else {
+                    return if known { Err(Unreadable) } else { Ok(None) };
+                };
                 let kept = entries
                     .into_iter()
                     .filter(|entry| entry_name(kind, entry).is_some_and(|name| self.keeps(kind, &name)))

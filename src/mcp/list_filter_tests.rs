@@ -148,3 +148,30 @@ fn filter_lists_values() {
     assert_eq!(FilterLists::parse("false"), Some(FilterLists::Off));
     assert_eq!(FilterLists::parse("stepup"), None);
 }
+
+#[test]
+fn a_resumed_stream_is_filtered_by_the_shape_of_its_results() {
+    let policy = Arc::new(AccessPolicy::parse(POLICY).expect("valid"));
+    let filter = ListFilter::for_stream(&policy, &principal("todo:read", json!({})), FilterLists::Usable)
+        .expect("the policy restricts tools");
+    let filtered = filter.filter_json(TOOLS.as_bytes()).expect("readable").expect("changed");
+    assert_eq!(names(&filtered), ["list_todos"]);
+    // Anything else on the stream goes as it is.
+    for message in [
+        r#"{"jsonrpc":"2.0","method":"notifications/message","params":{"tools":[{"name":"nuke"}]}}"#,
+        r#"{"jsonrpc":"2.0","id":1,"result":{"content":[]}}"#,
+        r#"{"jsonrpc":"2.0","id":1,"result":{"tools":"not a list"}}"#,
+        r#"{"jsonrpc":"2.0","id":1,"result":7}"#,
+    ] {
+        assert_eq!(filter.filter_json(message.as_bytes()), Ok(None), "{message}");
+    }
+    assert!(
+        ListFilter::for_stream(
+            &Arc::new(AccessPolicy::default()),
+            &principal("", json!({})),
+            FilterLists::Usable
+        )
+        .is_none()
+    );
+    assert!(ListFilter::for_stream(&policy, &principal("", json!({})), FilterLists::Off).is_none());
+}

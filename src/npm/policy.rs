@@ -32,23 +32,25 @@ impl JsPolicy {
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "PolicyDocument | string")] policy: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "PolicyOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "PolicyOptions")] options: Option<Object>,
     ) -> Result<JsPolicy, JsValue> {
-        let text = policy.as_string().map_or_else(|| json_text(&policy), Ok)?;
+        let text = json_argument(&policy, "new Policy: policy")?;
         let policy = AccessPolicy::parse(&text).map_err(|err| type_error(&format!("policy {err}")))?;
-        let filter_lists = if options.is_undefined() || options.is_null() {
-            FilterLists::default()
-        } else {
-            let fields = Fields::new(&options, "Policy options", &POLICY_OPTIONS)?;
-            match fields.get("filterLists") {
-                None => FilterLists::default(),
-                Some(value) => value
-                    .as_bool()
-                    .map(|on| if on { FilterLists::Usable } else { FilterLists::Off })
-                    .or_else(|| value.as_string().and_then(|text| FilterLists::parse(&text)))
-                    .ok_or_else(|| {
-                        type_error("Policy options: filterLists must be true, \"step-up\" or false")
-                    })?,
+        let filter_lists = match options {
+            None => FilterLists::default(),
+            Some(options) => {
+                let options = JsValue::from(options);
+                let fields = Fields::new(&options, "Policy options", &POLICY_OPTIONS)?;
+                match fields.get("filterLists").map(|value| (value.as_bool(), value.as_string())) {
+                    None | Some((Some(true), _)) => FilterLists::Usable,
+                    Some((Some(false), _)) => FilterLists::Off,
+                    Some((_, Some(text))) if text == "step-up" => FilterLists::StepUp,
+                    Some(_) => {
+                        return Err(type_error(
+                            "Policy options: filterLists must be true, \"step-up\" or false",
+                        ));
+                    }
+                }
             }
         };
         Ok(JsPolicy { policy: Arc::new(policy), filter_lists })
@@ -64,7 +66,7 @@ impl JsPolicy {
         #[wasm_bindgen(unchecked_param_type = "object | object[] | string")] message: JsValue,
     ) -> Result<JsValue, JsValue> {
         let (scopes, claims) = caller(&principal)?;
-        let text = message.as_string().map_or_else(|| json_text(&message), Ok)?;
+        let text = json_argument(&message, "check: message")?;
         let calls = inspect_body(text.as_bytes())
             .map_err(|err| type_error(&format!("message: {}", err.message())))?;
         let out = Object::new();
@@ -85,9 +87,10 @@ impl JsPolicy {
         Ok(out.into())
     }
 
-    /// A copy of a `tools/list`, `prompts/list` or `resources/list` result
-    /// holding only the entries `principal` may use (by `filterLists`); other
-    /// members and kept entries unchanged, in order.
+    /// A `tools/list`, `prompts/list` or `resources/list` result holding
+    /// only the entries `principal` may use (by `filterLists`): a copy, other
+    /// members and kept entries unchanged and in order; the result itself
+    /// when the policy could hide nothing from that list.
     #[wasm_bindgen(js_name = filterList)]
     pub fn filter_list(
         &self,
@@ -98,6 +101,9 @@ impl JsPolicy {
         let method = string_argument(&method, "filterList: method")?;
         if !matches!(method.as_str(), "tools/list" | "prompts/list" | "resources/list") {
             return Err(type_error("filterList: method must be tools/list, prompts/list or resources/list"));
+        }
+        if !result.is_object() {
+            return Err(type_error("filterList: result must be an object"));
         }
         let (scopes, claims) = caller(&principal)?;
         let principal = Arc::new(Principal {
@@ -112,7 +118,7 @@ impl JsPolicy {
         let Some(filter) = ListFilter::new(&calls, &self.policy, &principal, self.filter_lists) else {
             return Ok(result);
         };
-        let message = format!(r#"{{"id":0,"result":{}}}"#, json_text(&result)?);
+        let message = format!(r#"{{"id":0,"result":{}}}"#, json_argument(&result, "filterList: result")?);
         let filtered = filter
             .filter_json(message.as_bytes())
             .map_err(|_| type_error("filterList: result is not a list result"))?;
@@ -126,6 +132,17 @@ impl JsPolicy {
     pub fn scopes(&self) -> JsValue {
         string_array(self.policy.scopes())
     }
+}
+
+/// An argument given as JSON text or as a value to serialise.
+fn json_argument(value: &JsValue, what: &str) -> Result<String, JsValue> {
+    if let Some(text) = value.as_string() {
+        return Ok(text);
+    }
+    if value.is_undefined() {
+        return Err(type_error(&format!("{what} is required")));
+    }
+    json_text(value).map_err(|_| type_error(&format!("{what} is not JSON-serializable")))
 }
 
 /// A principal's scopes (`scopes`: array or space-separated string) and claims.

@@ -95,7 +95,9 @@ export interface PolicyOptions {
   filterLists?: boolean | "step-up";
 }
 
-/** Who asks: a verified `Principal`, or its scopes and claims. */
+/** Who asks: a verified `Principal`, or its scopes and claims. Claims are
+ *  compared as JavaScript values: integers beyond 2^53 lose precision, and
+ *  `1` and `1.0` are the same number here (the gateway compares JSON). */
 export interface PolicyPrincipal {
   scopes: string[] | string;
   claims?: Record<string, unknown>;

@@ -68,7 +68,7 @@ pub async fn admit(
 ) -> Result<Admitted, Denial> {
     let config = &gateway.config;
     // 1. The token: header only (RFC 6750 §2.1; OAuth 2.1 §5.1.2 forbids the query).
-    if req.url.query().is_some_and(token_in_query) {
+    if req.query().is_some_and(token_in_query) {
         return Err(RequestError::TokenInQuery.into());
     }
     let header = |name: &str| req.header(name);
@@ -110,7 +110,7 @@ pub async fn admit(
         (presented, _) => presented,
     };
     let target =
-        forward_url(config.origin_url.as_str(), req.url.query()).map_err(|_| Denial::FixedQueryParameter)?;
+        forward_url(config.origin_url.as_str(), req.query()).map_err(|_| Denial::FixedQueryParameter)?;
 
     // 6. What the body calls, and whether the policy lets this token call it.
     let (mut body, mut lists) = (None, None);
@@ -134,6 +134,9 @@ pub async fn admit(
         }
         lists = ListFilter::new(&calls, &config.access, &principal, config.filter_lists);
         body = Some(read);
+    } else if method == McpMethod::Get {
+        // A resumed stream may replay list responses (MCP Streamable HTTP).
+        lists = ListFilter::for_stream(&config.access, &principal, config.filter_lists);
     }
     Ok(Admitted { method, token, principal, body, target, session, lists })
 }

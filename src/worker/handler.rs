@@ -24,14 +24,14 @@ enum Outcome {
 
 pub async fn handle(raw: web_sys::Request, env: &Env) -> Result<web_sys::Response> {
     let started = worker::Date::now().as_millis();
-    let req = Incoming::new(raw)?;
+    let req = Incoming::new(raw);
     let isolate = isolate(env);
     let gateway = match isolate.as_ref() {
         Isolate::Ready(gateway) => gateway,
-        Isolate::Misconfigured(err) => return misconfigured(err, req.url.path()).map(Into::into),
+        Isolate::Misconfigured(err) => return misconfigured(err, req.path()).map(Into::into),
     };
     let config = &gateway.config;
-    let path = req.url.path();
+    let path = req.path();
 
     if is_metadata_path(&config.resource, path) {
         let response = match req.method.as_str() {

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use worker::{Cache, Delay, Headers, Response, Url, console_error, console_log, web_sys};
+use worker::{Cache, Delay, Headers, Response, console_error, console_log, web_sys};
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 
@@ -53,7 +53,7 @@ impl KeySource for EdgeKeys {
     }
 
     async fn read_shared(&self, jwks_uri: &str) -> Result<Option<SharedCopy>, KeyFetchError> {
-        let key = cache_key(jwks_uri)?;
+        let key = cache_key(jwks_uri);
         let cache = Cache::open(CACHE_NAME.to_owned()).await;
         let Some(mut response) = cache.get(key.as_str(), false).await.map_err(platform)? else {
             return Ok(None);
@@ -92,7 +92,7 @@ impl KeySource for EdgeKeys {
         }
         let response = Response::from_bytes(copy.body.clone()).map_err(platform)?.with_headers(headers);
         let cache = Cache::open(CACHE_NAME.to_owned()).await;
-        cache.put(cache_key(jwks_uri)?.as_str(), response).await.map_err(platform)
+        cache.put(cache_key(jwks_uri), response).await.map_err(platform)
     }
 
     async fn sleep(&self, duration: Duration) {
@@ -119,8 +119,9 @@ fn with_fields<R>(jwks_uri: &str, copy: &SharedCopy, use_fields: impl FnOnce(&[&
     use_fields(&[jwks_uri.as_bytes(), &fetched_at, &fresh_until, &copy.body])
 }
 
-fn cache_key(jwks_uri: &str) -> Result<Url, KeyFetchError> {
-    Url::parse_with_params(CACHE_KEY_BASE, &[("uri", jwks_uri)]).map_err(platform)
+/// One cache entry per key-set URL (base64url: no escaping to get wrong).
+fn cache_key(jwks_uri: &str) -> String {
+    format!("{CACHE_KEY_BASE}?uri={}", Base64UrlUnpadded::encode_string(jwks_uri.as_bytes()))
 }
 
 fn platform(err: impl ToString) -> KeyFetchError {

@@ -4,6 +4,8 @@
 // OAuth flow (401 → discovery → registration → PKCE sign-in → code exchange →
 // in-browser verification → tool calls → 403 insufficient_scope → step-up) and
 // the client-credentials panel; a full-page screenshot lands in out/demo/.
+// The gateway runs with the local stack's POLICY, FILTER_LISTS (step-up),
+// RATE_LIMIT_TIERS and rate-limit bindings, read from wrangler.toml.
 //
 //   node --test tests/demo/demo.test.mjs
 
@@ -12,13 +14,20 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { chromium } from 'playwright-core';
-import { freePort, startStack } from '../gateway/harness.mjs';
+import { unstable_readConfig as readWranglerConfig } from 'wrangler';
+import { freePort, startStack, TOOL_SCOPES } from '../gateway/harness.mjs';
+import { openSession, post, rpc } from '../gateway/mcp.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const WWW = resolve(ROOT, 'www');
 const OUT = resolve(ROOT, 'out/demo');
 const CHROMIUM = '/usr/bin/chromium';
 const STORE_KEY = 'mcp-edge-guard-demo';
+
+// `make dev`'s configuration, parsed by wrangler itself.
+const WRANGLER = readWranglerConfig({ config: resolve(ROOT, 'wrangler.toml') }, {});
+const { POLICY, FILTER_LISTS, RATE_LIMIT_TIERS } = WRANGLER.vars;
+const RATELIMITS = Object.fromEntries(WRANGLER.ratelimits.map(({ name, simple }) => [name, { simple }]));
 
 let base;
 let auth;
@@ -34,7 +43,13 @@ before(async () => {
   // same-origin POSTs), so the port is picked before the gateway starts.
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  stack = await startStack({ port, assetsDirectory: WWW, vars: { ALLOWED_ORIGINS: base } });
+  stack = await startStack({
+    port,
+    assetsDirectory: WWW,
+    ratelimits: RATELIMITS,
+    // POLICY replaces the harness's TOOL_SCOPES (setting both is a configuration error).
+    vars: { ALLOWED_ORIGINS: base, TOOL_SCOPES: '', POLICY, FILTER_LISTS, RATE_LIMIT_TIERS },
+  });
   ({ auth, origin } = stack);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -77,6 +92,17 @@ async function settled(p, n, expected) {
 
 const button = (p, name) => p.getByRole('button', { name, exact: true });
 
+/** The names step n shows as listed by the gateway for `method` (its latest run, not archived ones). */
+function listed(p, n, method) {
+  return step(p, n).locator('[data-results] > figure.kv', { hasText: 'Listed by the gateway' })
+    .locator('.kv-row').filter({ has: p.locator('dt', { hasText: new RegExp(`^${method}$`) }) })
+    .locator('.chip').allInnerTexts();
+}
+
+const ALL_TOOLS = ['list_todos', 'create_todo', 'delete_todo', 'count_slowly'];
+// admin_report is `false` in POLICY: no scope unlocks it, so no list shows it.
+const LISTED_PROMPTS = ['summarize_todos', 'draft_todo'];
+
 /** On the authorization server's login page: check it, then sign in. */
 async function signInAtAuthServer(p, { scopes, notScopes = [] }) {
   await p.waitForURL((url) => url.href.startsWith(`${auth.issuer}/interaction/`));
@@ -87,6 +113,25 @@ async function signInAtAuthServer(p, { scopes, notScopes = [] }) {
   await button(p, 'Sign in and allow').click();
   await p.waitForURL((url) => url.origin === base);
 }
+
+test('wrangler.toml: POLICY has TOOL_SCOPES\'s tool rules and hides admin_report; lists in step-up mode', async () => {
+  const policy = JSON.parse(POLICY);
+  assert.deepEqual(policy.tools, TOOL_SCOPES, 'the same tool rules as the test stacks\' TOOL_SCOPES');
+  assert.equal(policy.prompts.admin_report, false);
+  assert.equal(FILTER_LISTS, 'step-up');
+  assert.equal(WRANGLER.vars.TOOL_SCOPES, undefined, 'POLICY and TOOL_SCOPES are never both set');
+  for (const name of ['RATE_LIMITER', 'RATE_LIMITER_ANON', ...JSON.parse(RATE_LIMIT_TIERS).map(([, binding]) => binding)]) {
+    assert.ok(RATELIMITS[name], `a [[ratelimits]] binding named ${name}`);
+  }
+  // No token gets admin_report, not even one with every scope: 403 access_denied, no scope to ask for.
+  const token = await stack.token();
+  const url = `${base}/mcp`;
+  const session = await openSession(url, token);
+  const response = await post(url, { token, session, body: rpc(2, 'prompts/get', { name: 'admin_report' }) });
+  assert.equal(response.status, 403);
+  assert.equal((await response.json()).error, 'access_denied');
+  assert.ok(!/scope=/.test(response.headers.get('www-authenticate') ?? ''), 'no scope in a challenge');
+});
 
 test('the page loads: eight idle steps, landmarks, the MCP URL prefilled', async () => {
   assert.equal(await page.title(), 'mcp-edge-guard · OAuth for MCP, step by step');
@@ -160,6 +205,9 @@ test('6. the token is decoded and verified in the browser by the npm package', a
 test('7. tool calls: list_todos works, create_todo gets 403 insufficient_scope', async () => {
   await button(page, 'Call tools').click();
   const text = await settled(page, 7, 'ok');
+  // Step-up mode: the read-only token sees the tools it may not call yet, not admin_report.
+  assert.deepEqual(await listed(page, 7, 'tools/list'), ALL_TOOLS);
+  assert.deepEqual(await listed(page, 7, 'prompts/list'), LISTED_PROMPTS);
   assert.match(text, /list_todos succeeded/);
   assert.match(text, /403 Forbidden/);
   assert.match(text, /create_todo refused: 403 insufficient_scope/i);
@@ -177,6 +225,7 @@ test('step-up: re-authorize with granted + required scopes, create_todo now succ
   await settled(page, 6, 'ok');
   const text = await settled(page, 7, 'ok');
   assert.match(text, /After step-up:/);
+  assert.deepEqual(await listed(page, 7, 'prompts/list'), LISTED_PROMPTS);
   assert.match(text, /create_todo succeeded/);
   assert.match(text, /Created todo 1 "Try mcp-edge-guard/);
   // The next tool up needs todo:admin, which this token still lacks.
@@ -198,6 +247,9 @@ test('8. client credentials: token, verification, every tool call allowed', asyn
   assert.match(text, /create_todo succeeded/);
   assert.match(text, /delete_todo succeeded/);
   assert.match(text, /Every call succeeded: list_todos, create_todo, delete_todo/);
+  // Every scope, and still no admin_report.
+  assert.deepEqual(await listed(page, 8, 'tools/list'), ALL_TOOLS);
+  assert.deepEqual(await listed(page, 8, 'prompts/list'), LISTED_PROMPTS);
 });
 
 test('the finished page: no script errors, no horizontal scroll, screenshots', async () => {

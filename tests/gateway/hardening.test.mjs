@@ -415,7 +415,7 @@ describe('key refresh and the shared key copy', () => {
         .setIssuedAt(now).setExpirationTime(now + 600)
         .sign(privateKey);
       // Planted where the shared copy lives (today's cache and the zone's default), claiming a year of freshness.
-      const key = `https://mcp-edge-guard.invalid/jwks?uri=${encodeURIComponent(stack.auth.jwksUri)}`;
+      const key = `https://mcp-edge-guard.invalid/jwks?uri=${Buffer.from(stack.auth.jwksUri).toString('base64url')}`;
       const caches = await stack.gateway.mf.getCaches();
       for (const cache of [caches.default, await caches.open('mcp-edge-guard-jwks')]) {
         await cache.put(key, new MiniflareResponse(JSON.stringify({ keys: [jwk] }), {

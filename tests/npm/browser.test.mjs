@@ -165,10 +165,43 @@ test('init() loads the wasm next to the module, streamed as application/wasm', a
   // wasm-bindgen warns and falls back to a slower path when streaming compile fails.
   assert.equal(consoleMessages.filter((m) => /instantiateStreaming|MIME/i.test(m)).length, 0, consoleMessages.join('\n'));
   const exported = await page.evaluate(() => Object.keys(window.guard).sort());
-  for (const name of ['Verifier', 'challenge', 'codeChallengeS256', 'createCodeVerifier', 'createState',
+  for (const name of ['Policy', 'Verifier', 'challenge', 'codeChallengeS256', 'createCodeVerifier', 'createState',
     'extractBearer', 'grants', 'protectedResourceMetadata', 'requiredScopesForTool']) {
     assert.ok(exported.includes(name), `export ${name}`);
   }
+});
+
+test('Policy works in the browser: check, filterList, scopes', async () => {
+  const result = await page.evaluate(() => {
+    const { Policy } = window.guard;
+    const policy = new Policy({ tools: { read: 'todo:read', write: 'todo:write', gone: false } }, { filterLists: true });
+    const call = (name) => ({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name } });
+    const reader = { scopes: ['todo:read'] };
+    let typeError = null;
+    try {
+      policy.check(reader, { id: 1 });
+    } catch (err) {
+      typeError = err instanceof TypeError;
+    }
+    const out = {
+      read: policy.check(reader, call('read')),
+      write: policy.check(reader, call('write')),
+      gone: policy.check(reader, call('gone')),
+      list: policy.filterList(reader, 'tools/list', { tools: [{ name: 'read' }, { name: 'write' }, { name: 'gone' }] }),
+      scopes: policy.scopes(),
+      typeError,
+    };
+    policy.free();
+    return out;
+  });
+  assert.deepEqual(result, {
+    read: { decision: 'allowed' },
+    write: { decision: 'insufficient_scope', status: 403, requiredScopes: ['todo:write'] },
+    gone: { decision: 'denied', status: 403, reason: 'rule_false' },
+    list: { tools: [{ name: 'read' }] },
+    scopes: ['todo:read', 'todo:write'],
+    typeError: true,
+  });
 });
 
 test('accept-es256 vector: the browser verifies and returns the expected principal', async () => {

@@ -1,5 +1,6 @@
 // examples/mcp-sdk-server: an MCP SDK server whose bearer tokens are verified by the
-// npm package, driven by the SDK's own Client over Streamable HTTP with real
+// npm package and whose requests are judged (and tools/list filtered) by its
+// Policy, driven by the SDK's own Client over Streamable HTTP with real
 // client-credentials tokens from the demo authorization server.
 //
 //   node --test --test-concurrency=1 tests/npm/example.test.mjs
@@ -20,6 +21,34 @@ let resource;
 /** A client-credentials access token from the demo authorization server. */
 const token = (clientId, scope) => auth.clientCredentialsToken(clientId, scope, resource);
 
+const ALL_TOOLS = ['whoami', 'list_todos', 'add_todo', 'purge_todos'];
+
+/** An SDK Client connected with `Authorization: Bearer <accessToken>`; `use(client)`, then closed. */
+async function withClient(accessToken, use) {
+  const client = new Client({ name: 'mcp-edge-guard-example-test', version: '0.0.0' });
+  const transport = new StreamableHTTPClientTransport(new URL(example.url), {
+    requestInit: { headers: { Authorization: `Bearer ${accessToken}` } },
+  });
+  await client.connect(transport);
+  try {
+    return await use(client);
+  } finally {
+    await client.close();
+  }
+}
+
+/** The names in the token's tools/list. */
+const toolNames = (accessToken) =>
+  withClient(accessToken, async (client) => (await client.listTools()).tools.map((t) => t.name));
+
+/** A tool's structured result through the SDK Client. */
+const callTool = (accessToken, name, args = {}) =>
+  withClient(accessToken, async (client) => {
+    const result = await client.callTool({ name, arguments: args });
+    assert.notEqual(result.isError, true, JSON.stringify(result));
+    return result.structuredContent;
+  });
+
 /** whoami through the SDK Client, with `Authorization: Bearer <accessToken>`. */
 async function whoami(accessToken) {
   const client = new Client({ name: 'mcp-edge-guard-example-test', version: '0.0.0' });
@@ -29,7 +58,7 @@ async function whoami(accessToken) {
   await client.connect(transport);
   try {
     const { tools } = await client.listTools();
-    assert.deepEqual(tools.map((t) => t.name), ['whoami']);
+    assert.ok(tools.some((t) => t.name === 'whoami'), JSON.stringify(tools));
     const result = await client.callTool({ name: 'whoami', arguments: {} });
     assert.notEqual(result.isError, true, JSON.stringify(result));
     const fromText = JSON.parse(result.content[0].text);
@@ -47,14 +76,20 @@ const INITIALIZE = {
   params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } },
 };
 
-/** A raw initialize POST, to see the status, headers and body the middleware sends. */
-function postInitialize(headers = {}) {
+/** A raw POST of `body` (JSON-serialized unless a string), to see the status, headers and body sent. */
+function post(body, headers = {}) {
   return fetch(example.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
-    body: JSON.stringify(INITIALIZE),
+    body: typeof body === 'string' ? body : JSON.stringify(body),
   });
 }
+
+/** A raw initialize POST, to see the status, headers and body the middleware sends. */
+const postInitialize = (headers = {}) => post(INITIALIZE, headers);
+
+const toolCall = (name, id = 1, args = {}) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
+const bearer = (accessToken) => ({ authorization: `Bearer ${accessToken}` });
 
 /** Parameters of a `Bearer a="b", c="d"` challenge. */
 function challengeParams(header) {
@@ -107,7 +142,7 @@ test('no token: 401 with WWW-Authenticate naming the RFC 9728 metadata', async (
   assert.deepEqual(await metadata.json(), {
     resource,
     authorization_servers: [auth.issuer],
-    scopes_supported: ['todo:read', 'todo:write', 'todo:admin'],
+    scopes_supported: ['todo:admin', 'todo:read', 'todo:write'], // policy.scopes(): sorted
     bearer_methods_supported: ['header'],
     resource_name: 'mcp-edge-guard example (MCP SDK)',
   });
@@ -155,4 +190,94 @@ test('a valid token without todo:read: 403 insufficient_scope', async () => {
   const params = challengeParams(response.headers.get('www-authenticate'));
   assert.equal(params.error, 'insufficient_scope');
   assert.equal(params.scope, 'todo:read');
+});
+
+// ---- the Policy ----
+
+test('policy: tools/list is filtered to the tools the token may call', async () => {
+  const m2m = await token('demo-m2m', 'todo:read todo:write todo:admin');
+  assert.deepEqual(await toolNames(m2m), ALL_TOOLS);
+  // A readonly token's list lacks the write tool and the admin tool (claims: demo-m2m only).
+  const readonly = await token('demo-readonly', 'todo:read');
+  assert.deepEqual(await toolNames(readonly), ['whoami', 'list_todos']);
+  // demo-m2m with todo:read todo:admin: add_todo (todo:write) is hidden, purge_todos is not.
+  assert.deepEqual(await toolNames(await token('demo-m2m', 'todo:read todo:admin')), ['whoami', 'list_todos', 'purge_todos']);
+
+  // Raw: the JSON-RPC response keeps its other members; only the array is shorter.
+  const response = await post({ jsonrpc: '2.0', id: 'l1', method: 'tools/list' }, { ...bearer(readonly), accept: 'application/json, text/event-stream' });
+  assert.equal(response.status, 200);
+  const text = await response.text();
+  const data = text.split('\n').filter((line) => line.startsWith('data: ')).map((line) => JSON.parse(line.slice(6)));
+  assert.equal(data.length, 1, text);
+  assert.equal(data[0].id, 'l1');
+  assert.deepEqual(data[0].result.tools.map((t) => t.name), ['whoami', 'list_todos']);
+  assert.equal(data[0].result.tools[1].description, 'The todos.');
+});
+
+test('policy: each tool works for a token the policy allows', async () => {
+  const m2m = await token('demo-m2m', 'todo:read todo:write todo:admin');
+  assert.deepEqual(await callTool(m2m, 'add_todo', { title: 'buy milk' }), { todos: ['buy milk'] });
+  const readonly = await token('demo-readonly', 'todo:read');
+  assert.deepEqual(await callTool(readonly, 'list_todos'), { todos: ['buy milk'] });
+  assert.deepEqual(await callTool(m2m, 'purge_todos'), { todos: [] }); // scope and client_id claim hold
+});
+
+test('policy: a readonly token calling the write tool gets 403 insufficient_scope with a step-up challenge', async () => {
+  const readonly = await token('demo-readonly', 'todo:read');
+  const response = await post(toolCall('add_todo', 1, { title: 'x' }), bearer(readonly));
+  assert.equal(response.status, 403);
+  const params = challengeParams(response.headers.get('www-authenticate'));
+  assert.equal(params.error, 'insufficient_scope');
+  assert.equal(params.scope, 'todo:read todo:write'); // granted first, then the missing one
+  assert.equal(params.resource_metadata, new URL('/.well-known/oauth-protected-resource/mcp', resource).href);
+  assert.equal((await response.json()).error, 'insufficient_scope');
+
+  await assert.rejects(callTool(readonly, 'add_todo', { title: 'x' }), (err) => {
+    assert.ok(err instanceof StreamableHTTPError, String(err));
+    assert.equal(err.code, 403);
+    assert.match(err.message, /insufficient_scope/);
+    return true;
+  });
+  assert.deepEqual(await callTool(readonly, 'list_todos'), { todos: [] }, 'nothing was added');
+});
+
+test('policy: a denied tool gets 403 access_denied, with no challenge', async () => {
+  // purge_todos: the readonly client fails the client_id claim condition.
+  const readonly = await token('demo-readonly', 'todo:read');
+  const response = await post(toolCall('purge_todos'), bearer(readonly));
+  assert.equal(response.status, 403);
+  assert.equal(response.headers.get('www-authenticate'), null);
+  assert.deepEqual(await response.json(), {
+    error: 'access_denied',
+    error_description: 'This token may not make this request, whatever its scopes',
+  });
+
+  // A tool the policy does not name is refused even to the most privileged token.
+  const m2m = await token('demo-m2m', 'todo:read todo:write todo:admin');
+  const unnamed = await post(toolCall('drop_tables'), bearer(m2m));
+  assert.equal(unnamed.status, 403);
+  assert.equal((await unnamed.json()).error, 'access_denied');
+
+  await assert.rejects(callTool(readonly, 'purge_todos'), (err) => {
+    assert.ok(err instanceof StreamableHTTPError, String(err));
+    assert.equal(err.code, 403);
+    assert.match(err.message, /access_denied/);
+    return true;
+  });
+});
+
+test('policy: a batch with one denied call is refused whole; a body that is not JSON-RPC is 400', async () => {
+  const readonly = await token('demo-readonly', 'todo:read');
+  const batch = await post([toolCall('list_todos', 1), toolCall('purge_todos', 2)], bearer(readonly));
+  assert.equal(batch.status, 403);
+  assert.equal((await batch.json()).error, 'access_denied');
+
+  for (const body of [{ jsonrpc: '2.0', id: 1 }, [], { jsonrpc: '2.0', id: 1, method: 'tools/call', params: {} }]) {
+    const response = await post(body, bearer(readonly));
+    assert.equal(response.status, 400, JSON.stringify(body));
+    assert.equal((await response.json()).error.code, -32600);
+  }
+  // Not application/json: express.json() leaves the body unparsed, and the policy refuses it.
+  const plain = await post(JSON.stringify(toolCall('purge_todos')), { ...bearer(readonly), 'content-type': 'text/plain' });
+  assert.equal(plain.status, 400);
 });

@@ -94,7 +94,7 @@ test('npm install --offline of the tarball works in a fresh project', () => {
 test('index.mjs uses the package as the README says and verifies a vector token', async () => {
   installedOk();
   writeFileSync(join(project, 'index.mjs'), `
-import { Verifier, extractBearer, grants } from 'mcp-edge-guard';
+import { Policy, Verifier, extractBearer, grants } from 'mcp-edge-guard';
 import { readFileSync } from 'node:fs';
 
 const vector = JSON.parse(readFileSync(new URL('./vector.json', import.meta.url), 'utf8'));
@@ -115,6 +115,9 @@ console.log(JSON.stringify({
   canWrite: grants(principal.scopes, 'todo:write'),
   canAdmin: grants(principal.scopes, 'todo:admin'),
   rejected,
+  policy: new Policy({ tools: { add: 'todo:write', purge: 'todo:admin' } })
+    .check(principal, [{ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'add' } },
+      { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'purge' } }]),
 }));
 `);
   const result = await sh(process.execPath, ['index.mjs'], project);
@@ -134,36 +137,42 @@ console.log(JSON.stringify({
     canWrite: true,
     canAdmin: false,
     rejected: { name: 'VerifyError', code: 'invalid_token', status: 401, reason: 'expired' },
+    policy: { decision: 'insufficient_scope', status: 403, requiredScopes: ['todo:admin'] },
   });
 });
 
 test('CommonJS require() and the web/ build (init with the wasm bytes) work from the installed package', async () => {
   installedOk();
   writeFileSync(join(project, 'cjs.cjs'), `
-const { grants, createState } = require('mcp-edge-guard');
-console.log(JSON.stringify([grants('mcp:tools:*', 'mcp:tools:x:y'), createState().length]));
+const { Policy, grants, createState } = require('mcp-edge-guard');
+console.log(JSON.stringify([grants('mcp:tools:*', 'mcp:tools:x:y'), createState().length, new Policy('{"tools":{"a":"b"}}').scopes()]));
 `);
   const cjs = await sh(process.execPath, ['cjs.cjs'], project);
   assert.equal(cjs.code, 0, cjs.stderr);
-  assert.deepEqual(JSON.parse(cjs.stdout), [true, 22]);
+  assert.deepEqual(JSON.parse(cjs.stdout), [true, 22, ['b']]);
 
   writeFileSync(join(project, 'web.mjs'), `
-import init, { grants, codeChallengeS256 } from 'mcp-edge-guard/web';
+import init, { Policy, grants, codeChallengeS256 } from 'mcp-edge-guard/web';
 import { readFileSync } from 'node:fs';
 await init({ module_or_path: readFileSync(new URL('./node_modules/mcp-edge-guard/web/mcp_edge_guard_bg.wasm', import.meta.url)) });
-console.log(JSON.stringify([grants(['a:*'], 'a:b'), codeChallengeS256('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk')]));
+const policy = new Policy({ tools: { a: false } });
+console.log(JSON.stringify([grants(['a:*'], 'a:b'), codeChallengeS256('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk'),
+  policy.check({ scopes: [] }, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'a' } }).reason]));
 `);
   const web = await sh(process.execPath, ['web.mjs'], project);
   assert.equal(web.code, 0, web.stderr);
-  assert.deepEqual(JSON.parse(web.stdout), [true, 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM']);
+  assert.deepEqual(JSON.parse(web.stdout), [true, 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', 'rule_false']);
 });
 
 const GOOD_TS = `
 import {
-  Verifier, extractBearer, grants, challenge, protectedResourceMetadata,
+  Policy, Verifier, extractBearer, grants, challenge, protectedResourceMetadata,
   requiredScopesForTool, createCodeVerifier, codeChallengeS256, createState,
 } from 'mcp-edge-guard';
-import type { VerifierOptions, Principal, VerifyError, ProtectedResourceMetadata, ChallengeOptions } from 'mcp-edge-guard';
+import type {
+  VerifierOptions, Principal, VerifyError, ProtectedResourceMetadata, ChallengeOptions,
+  PolicyDocument, PolicyOptions, PolicyPrincipal, PolicyDecision, PolicyRule,
+} from 'mcp-edge-guard';
 
 const options: VerifierOptions = {
   issuer: 'https://auth.example.com',
@@ -205,6 +214,36 @@ export const bearer: 'header' = metadata.bearer_methods_supported[0];
 const codeVerifier: string = createCodeVerifier();
 export const pkce: string = codeChallengeS256(codeVerifier) + createState();
 verifier.free();
+
+const adminOnly: PolicyRule = { scopes: ['todo:admin'], claims: { tenant: ['acme', 'globex'], level: 3, staff: true } };
+const document: PolicyDocument = {
+  tools: { list_todos: 'todo:read', 'todo_*': ['todo:write'], purge: adminOnly, debug: false, '*': [] },
+  resources: { 'todo://*': 'todo:read' },
+  prompts: {},
+  methods: { '*': [] },
+};
+const policyOptions: PolicyOptions = { filterLists: 'step-up' };
+const policy: Policy = new Policy(document, policyOptions);
+export function authorize(principal: Principal, body: object | object[] | string): { status: number; header?: string } {
+  const caller: PolicyPrincipal = principal;
+  const decision: PolicyDecision = policy.check(caller, body);
+  switch (decision.decision) {
+    case 'allowed':
+      return { status: 200 };
+    case 'insufficient_scope': {
+      const required: string[] = decision.requiredScopes;
+      const header = challenge({ resourceMetadata: 'https://mcp.example.com/.well-known/oauth-protected-resource/mcp', required, granted: principal.scopes });
+      return { status: decision.status, header: header ?? undefined };
+    }
+    case 'denied': {
+      const reason: 'rule_false' | 'claims_mismatch' | 'no_matching_rule' = decision.reason;
+      return { status: decision.status, header: reason };
+    }
+  }
+}
+export const visible: { tools: { name: string }[] } = policy.filterList({ scopes: 'todo:read', claims: { tenant: 'acme' } }, 'tools/list', { tools: [{ name: 'list_todos' }] });
+export const supported: string[] = new Policy(JSON.stringify(document), { filterLists: false }).scopes();
+policy.free();
 `;
 
 const BAD_TS = `
@@ -234,6 +273,17 @@ test('TypeScript: the types also check for a consumer targeting ES2022', async (
   installedOk();
   writeFileSync(join(project, 'index.ts'), GOOD_TS);
   const result = await tsc('index.ts', ['--target', 'es2022']);
+  assert.equal(result.code, 0, result.stdout);
+});
+
+// new Policy(document) without options works in JavaScript; its declaration must let TypeScript omit them too.
+test('TypeScript: new Policy(document) without options type-checks', async () => {
+  installedOk();
+  writeFileSync(join(project, 'policy.ts'), `
+import { Policy } from 'mcp-edge-guard';
+export const policy = new Policy({ tools: { a: 'x' } });
+`);
+  const result = await tsc('policy.ts');
   assert.equal(result.code, 0, result.stdout);
 });
 

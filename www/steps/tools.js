@@ -18,7 +18,7 @@ function expectJsonRpc(result, what) {
 }
 
 /**
- * initialize → notifications/initialized → tools/list → list_todos →
+ * initialize → notifications/initialized → tools/list (and prompts/list) → list_todos →
  * create_todo → delete_todo (of the todo just created), stopping at the first
  * call the gateway refuses for scope. Returns { summary, denied }.
  */
@@ -42,11 +42,19 @@ export async function callTools(ctx, token, { compact = false } = {}) {
   ctx.add({ ...initialized.record, collapsed: true });
   if (!initialized.ok) throw new StepError(`notifications/initialized failed: ${failureOf(initialized)}.`);
 
+  // The lists as the gateway passed them on: with FILTER_LISTS=step-up it
+  // keeps what more scopes would unlock and leaves out what no scope unlocks.
   const list = await client.request('tools/list', {});
   ctx.add({ ...list.record, collapsed: true });
   const tools = expectJsonRpc(list, 'tools/list').tools ?? [];
-  ctx.add({ type: 'table', title: 'Tools', columns: ['name', 'description'], rows: tools.map((t) => [t.name, t.description ?? '']) });
   const names = new Set(tools.map((t) => t.name));
+  const listed = [['tools/list', [...names]]];
+  if (info.capabilities?.prompts) {
+    const prompts = await client.request('prompts/list', {});
+    ctx.add({ ...prompts.record, collapsed: true });
+    listed.push(['prompts/list', (expectJsonRpc(prompts, 'prompts/list').prompts ?? []).map((p) => p.name)]);
+  }
+  ctx.add({ type: 'kv', title: 'Listed by the gateway', rows: listed });
 
   const done = [];
   const plan = [
