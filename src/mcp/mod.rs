@@ -22,5 +22,4 @@ pub(crate) mod rate_tiers;
 pub(crate) mod secret;
 #[cfg_attr(not(feature = "worker"), allow(dead_code))]
 pub(crate) mod session;
-#[cfg_attr(not(feature = "worker"), allow(dead_code))]
 pub(crate) mod sse;
