@@ -11,13 +11,12 @@
 
 use std::sync::Arc;
 
-use serde::Deserialize;
-use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::de::IgnoredAny;
 use serde_json::Value;
-use serde_json::value::RawValue;
 
 use crate::mcp::jsonrpc::{RpcCall, folds_to};
 use crate::mcp::policy::{AccessPolicy, Caller};
+use crate::mcp::raw_json::{self, Member, Part};
 use crate::verify::principal::Principal;
 
 /// `FILTER_LISTS`.
@@ -168,38 +167,53 @@ impl ListFilter {
     /// A JSON body: one message, or a batch of them. `Ok(None)`: nothing to
     /// change (the bytes pass as they are).
     pub fn filter_json(&self, body: &[u8]) -> Result<Option<Vec<u8>>, Unreadable> {
-        let raw: &RawValue = serde_json::from_slice(body).map_err(|_| Unreadable)?;
-        self.filter_value(raw)
-    }
-
-    fn filter_value(&self, raw: &RawValue) -> Result<Option<Vec<u8>>, Unreadable> {
-        let text = raw.get().trim_start();
-        if text.starts_with('[') {
-            let items: Vec<&RawValue> = serde_json::from_str(raw.get()).map_err(|_| Unreadable)?;
-            let mut changed = false;
-            let mut parts = Vec::with_capacity(items.len());
-            for item in items {
-                match self.filter_message(item)? {
-                    Some(bytes) => {
-                        changed = true;
-                        parts.push(bytes);
-                    }
-                    None => parts.push(item.get().as_bytes().to_vec()),
+        let text = std::str::from_utf8(body).map_err(|_| Unreadable)?;
+        match text.trim_start().as_bytes().first() {
+            Some(b'[') => {
+                let items = raw_json::array(text).ok_or(Unreadable)?;
+                let mut filtered = Vec::with_capacity(items.len());
+                for item in &items {
+                    filtered.push(self.filter_message(item.get())?);
                 }
+                if filtered.iter().all(Option::is_none) {
+                    return Ok(None);
+                }
+                let mut out = Vec::with_capacity(text.len());
+                out.push(b'[');
+                for (index, (item, filtered)) in items.iter().zip(filtered).enumerate() {
+                    if index > 0 {
+                        out.push(b',');
+                    }
+                    match filtered {
+                        Some(bytes) => out.extend(bytes),
+                        None => out.extend_from_slice(item.get().as_bytes()),
+                    }
+                }
+                out.push(b']');
+                Ok(Some(out))
             }
-            return Ok(changed.then(|| join(b'[', parts, b']')));
+            Some(b'{') => self.filter_message(text),
+            // Any other JSON is no response; what is not JSON cannot be checked.
+            _ => match serde_json::from_str::<IgnoredAny>(text) {
+                Ok(_) => Ok(None),
+                Err(_) => Err(Unreadable),
+            },
         }
-        self.filter_message(raw)
     }
 
     /// One JSON-RPC message: the `result` of a response to one of our list
-    /// requests gets its entries filtered.
-    fn filter_message(&self, raw: &RawValue) -> Result<Option<Vec<u8>>, Unreadable> {
-        let Ok(Members(members)) = serde_json::from_str::<Members>(raw.get()) else { return Ok(None) };
+    /// requests (or, on a stream, any result shaped as a list) gets its
+    /// entries filtered.
+    fn filter_message(&self, text: &str) -> Result<Option<Vec<u8>>, Unreadable> {
+        if !text.trim_start().starts_with('{') {
+            return Ok(None);
+        }
+        let members = raw_json::object(text, &[]).ok_or(Unreadable)?;
         let kind = match &self.responses {
             Responses::ById(requests) => {
                 let id = members.iter().rev().find(|(name, _)| name == "id");
                 let kind = id.and_then(|(_, id)| {
+                    let Member::Raw(id) = id else { return None };
                     let id: Value = serde_json::from_str(id.get()).ok()?;
                     requests.iter().find(|(wanted, _)| *wanted == id).map(|(_, kind)| *kind)
                 });
@@ -208,109 +222,78 @@ impl ListFilter {
             }
             Responses::ByShape => None,
         };
-        let mut changed = false;
-        let mut rebuilt = Vec::with_capacity(members.len());
+        let mut results = Vec::new();
         for (name, value) in &members {
-            let bytes = if name == "result" { self.filter_result(kind, value)? } else { None };
-            changed |= bytes.is_some();
-            rebuilt.push((name.as_str(), bytes.unwrap_or_else(|| value.get().as_bytes().to_vec())));
+            if let (true, Member::Raw(result)) = (name == "result", value) {
+                results.push(self.filter_result(kind, result.get())?);
+            }
         }
-        Ok(changed.then(|| object(rebuilt)))
+        if results.iter().all(Option::is_none) {
+            return Ok(None);
+        }
+        let mut results = results.into_iter();
+        let mut out = Vec::with_capacity(text.len());
+        raw_json::write_object(
+            &mut out,
+            members.iter().map(|(name, value)| {
+                let text = match value {
+                    Member::Raw(raw) => raw.get(),
+                    Member::List(_) => "",
+                };
+                // Each `result` member in turn gets its filtered form, if any.
+                let filtered = if name == "result" { results.next().flatten() } else { None };
+                let part = filtered.map_or(Part::Text(text), Part::Bytes);
+                (name.as_ref(), part)
+            }),
+        );
+        Ok(Some(out))
     }
 
     /// A result's entries, filtered. `kind` is known for a response to one
-    /// of our requests (and then an unreadable result is an error); on a
-    /// stream it is read from the shape, and anything else is no list.
-    fn filter_result(&self, kind: Option<ListKind>, raw: &RawValue) -> Result<Option<Vec<u8>>, Unreadable> {
-        let known = kind.is_some();
-        let Ok(Members(members)) = serde_json::from_str::<Members>(raw.get()) else {
-            return if known { Err(Unreadable) } else { Ok(None) };
+    /// of our requests (and then a result that is not an object with arrays
+    /// is an error); on a stream every `tools`, `prompts` or `resources`
+    /// array is a list, and anything else is no list.
+    fn filter_result(&self, kind: Option<ListKind>, text: &str) -> Result<Option<Vec<u8>>, Unreadable> {
+        let all = [ListKind::Tools, ListKind::Prompts, ListKind::Resources];
+        let kinds: &[ListKind] = match &kind {
+            Some(kind) => std::slice::from_ref(kind),
+            None => &all,
         };
-        let kinds = [ListKind::Tools, ListKind::Prompts, ListKind::Resources];
-        let shaped = || kinds.into_iter().find(|kind| members.iter().any(|(name, _)| name == kind.member()));
-        let Some(kind) = kind.or_else(shaped) else { return Ok(None) };
-        let mut rebuilt = Vec::with_capacity(members.len());
-        for (name, value) in &members {
-            let bytes = if name == kind.member() {
-                let Ok(entries) = serde_json::from_str::<Vec<&RawValue>>(value.get()) else {
-                    return if known { Err(Unreadable) } else { Ok(None) };
+        let names: Vec<&str> = kinds.iter().map(|kind| kind.member()).collect();
+        let Some(members) = raw_json::object(text, &names) else {
+            return if kind.is_some() { Err(Unreadable) } else { Ok(None) };
+        };
+        if !members.iter().any(|(_, value)| matches!(value, Member::List(_))) {
+            return Ok(None);
+        }
+        let mut out = Vec::with_capacity(text.len());
+        raw_json::write_object(
+            &mut out,
+            members.iter().map(|(name, value)| {
+                let part = match value {
+                    Member::Raw(raw) => Part::Text(raw.get()),
+                    Member::List(entries) => {
+                        let kind = kinds.iter().find(|kind| kind.member() == name).copied();
+                        Part::Array(
+                            entries
+                                .iter()
+                                .filter(|entry| kind.is_some_and(|kind| self.keeps_entry(kind, entry.get())))
+                                .map(|entry| entry.get())
+                                .collect(),
+                        )
+                    }
                 };
-                let kept = entries
-                    .into_iter()
-                    .filter(|entry| entry_name(kind, entry).is_some_and(|name| self.keeps(kind, &name)))
-                    .map(|entry| entry.get().as_bytes().to_vec())
-                    .collect();
-                join(b'[', kept, b']')
-            } else {
-                value.get().as_bytes().to_vec()
-            };
-            rebuilt.push((name.as_str(), bytes));
-        }
-        Ok(Some(object(rebuilt)))
+                (name.as_ref(), part)
+            }),
+        );
+        Ok(Some(out))
     }
-}
 
-/// An entry's name or URI; `None` (so the entry is dropped) when it has
-/// none, or more than one member that a case-insensitive reader could take
-/// for it.
-fn entry_name(kind: ListKind, entry: &RawValue) -> Option<String> {
-    let Members(members) = serde_json::from_str(entry.get()).ok()?;
-    let mut candidates = members.iter().filter(|(name, _)| folds_to(name, kind.key()));
-    let (name, value) = candidates.next()?;
-    if candidates.next().is_some() || name != kind.key() {
-        return None;
+    /// An entry is kept when it names exactly one target the caller may use
+    /// (no second member a case-insensitive reader could take for its name).
+    fn keeps_entry(&self, kind: ListKind, entry: &str) -> bool {
+        raw_json::sole_string(entry, kind.key(), folds_to).is_some_and(|name| self.keeps(kind, &name))
     }
-    serde_json::from_str(value.get()).ok()
-}
-
-/// An object's members in document order, values unparsed.
-struct Members<'a>(Vec<(String, &'a RawValue)>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Members<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Ordered<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for Ordered<'a> {
-            type Value = Members<'a>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut members = Vec::new();
-                while let Some(member) = map.next_entry::<String, &'de RawValue>()? {
-                    members.push(member);
-                }
-                Ok(Members(members))
-            }
-        }
-        deserializer.deserialize_map(Ordered(std::marker::PhantomData))
-    }
-}
-
-fn object(members: Vec<(&str, Vec<u8>)>) -> Vec<u8> {
-    let parts = members
-        .into_iter()
-        .map(|(name, value)| {
-            // A String always serializes.
-            let mut part = serde_json::to_vec(name).unwrap_or_default();
-            part.push(b':');
-            part.extend(value);
-            part
-        })
-        .collect();
-    join(b'{', parts, b'}')
-}
-
-fn join(open: u8, parts: Vec<Vec<u8>>, close: u8) -> Vec<u8> {
-    let mut out = Vec::with_capacity(parts.iter().map(|part| part.len() + 1).sum::<usize>() + 2);
-    out.push(open);
-    for (index, part) in parts.into_iter().enumerate() {
-        if index > 0 {
-            out.push(b',');
-        }
-        out.extend(part);
-    }
-    out.push(close);
-    out
 }
 
 #[cfg(test)]

@@ -18,6 +18,8 @@ pub(crate) mod list_filter;
 pub(crate) mod policy;
 #[cfg_attr(not(feature = "worker"), allow(dead_code))]
 pub(crate) mod rate_tiers;
+#[cfg_attr(not(any(feature = "worker", feature = "npm")), allow(dead_code))]
+pub(crate) mod raw_json;
 #[cfg_attr(not(feature = "worker"), allow(dead_code))]
 pub(crate) mod secret;
 #[cfg_attr(not(feature = "worker"), allow(dead_code))]

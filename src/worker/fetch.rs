@@ -73,30 +73,39 @@ pub async fn read_limited(
     Ok(Some(body))
 }
 
-/// A request body as the gateway read it: the bytes it inspects, and (when
-/// it could read the body whole) the very buffer, so forwarding sends those
-/// bytes without copying them back into JavaScript.
+/// A body as the gateway read it: the bytes it inspects, and (when it could
+/// read the body whole) the very buffer, so passing it on sends those bytes
+/// without copying them back into JavaScript.
 pub struct Body {
     pub bytes: Vec<u8>,
     pub buffer: Option<worker::js_sys::ArrayBuffer>,
 }
 
 /// Reads a request body of at most `limit` bytes; `None` when it is longer.
-/// With a `Content-Length` within the limit, one `arrayBuffer()` call;
-/// without one, chunk by chunk so an endless body stops at the limit.
 pub async fn read_body(request: &Incoming, limit: usize) -> worker::Result<Option<Body>> {
     let declared = declared_length(&request.headers);
+    read_whole(declared, || request.raw.array_buffer(), request.raw.body(), limit).await
+}
+
+/// Reads a message body of at most `limit` bytes; `None` when it is longer.
+/// With a `Content-Length` within the limit, one `arrayBuffer()` call;
+/// without one, chunk by chunk so an endless body stops at the limit.
+pub async fn read_whole(
+    declared: Option<usize>,
+    array_buffer: impl FnOnce() -> Result<Promise, JsValue>,
+    body: Option<web_sys::ReadableStream>,
+    limit: usize,
+) -> worker::Result<Option<Body>> {
     if declared.is_some_and(|length| length > limit) {
         return Ok(None);
     }
     if declared.is_some() {
-        let buffer: worker::js_sys::ArrayBuffer =
-            wasm_bindgen_futures::JsFuture::from(request.raw.array_buffer()?).await?.into();
+        let buffer: worker::js_sys::ArrayBuffer = JsFuture::from(array_buffer()?).await?.into();
         let bytes = worker::js_sys::Uint8Array::new(&buffer).to_vec();
         // The platform enforces Content-Length; this keeps the bound local.
         return Ok((bytes.len() <= limit).then_some(Body { bytes, buffer: Some(buffer) }));
     }
-    let stream = request.raw.body().map(ByteStream::from);
+    let stream = body.map(ByteStream::from);
     Ok(read_limited(stream, None, limit).await?.map(|bytes| Body { bytes, buffer: None }))
 }
 

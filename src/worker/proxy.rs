@@ -14,7 +14,7 @@ use futures_util::StreamExt;
 use worker::{ByteStream, Headers, Result, console_error, web_sys};
 
 use super::admit::{Admitted, McpMethod};
-use super::fetch::{FetchFailure, read_limited, send};
+use super::fetch::{FetchFailure, declared_length, read_whole, send};
 use super::log;
 use super::request::Incoming;
 use super::respond::copy_headers;
@@ -76,7 +76,7 @@ pub async fn forward(
     // Null-body statuses (RFC 9110 §6.4.1) may not be given even an empty stream.
     let body = if matches!(status, 101 | 103 | 204 | 205 | 304) { None } else { response.body() };
     if let (Some(lists), true, Some(body)) = (admitted.lists, (200..300).contains(&status), body.clone()) {
-        return filtered(lists, &headers, status, body).await;
+        return filtered(lists, &headers, status, &response, body).await;
     }
     let init = web_sys::ResponseInit::new();
     init.set_status(status);
@@ -92,8 +92,10 @@ async fn filtered(
     lists: ListFilter,
     headers: &Headers,
     status: u16,
+    response: &web_sys::Response,
     body: web_sys::ReadableStream,
 ) -> Result<std::result::Result<web_sys::Response, OriginFailure>> {
+    let declared = declared_length(headers);
     headers.set("Cache-Control", "private")?;
     headers.delete("Content-Length")?;
     let content_type = headers.get("Content-Type")?.unwrap_or_default();
@@ -102,12 +104,26 @@ async fn filtered(
     let kind = if media_type::check_json(Some(&content_type)).is_ok() { media_type::JSON } else { &essence };
     let response = match kind {
         media_type::JSON => {
-            let read = read_limited(Some(ByteStream::from(body)), None, MAX_EVENT_BYTES).await?;
-            let Some(bytes) = read else { return Ok(Err(OriginFailure::UnreadableList)) };
-            match lists.filter_json(&bytes) {
-                Ok(rewritten) => worker::Response::from_bytes(rewritten.unwrap_or(bytes))?,
+            let read = read_whole(declared, || response.array_buffer(), Some(body), MAX_EVENT_BYTES).await?;
+            let Some(read) = read else { return Ok(Err(OriginFailure::UnreadableList)) };
+            let init = web_sys::ResponseInit::new();
+            init.set_status(status);
+            init.set_headers(&headers.0);
+            let rewritten = match lists.filter_json(&read.bytes) {
+                Ok(rewritten) => rewritten,
                 Err(_) => return Ok(Err(OriginFailure::UnreadableList)),
-            }
+            };
+            // Unchanged, the buffer read goes back as it is; else the new bytes.
+            let response = match (rewritten, read.buffer) {
+                (None, Some(buffer)) => {
+                    web_sys::Response::new_with_opt_buffer_source_and_init(Some(&buffer), &init)?
+                }
+                (rewritten, _) => {
+                    let mut bytes = rewritten.unwrap_or(read.bytes);
+                    web_sys::Response::new_with_opt_u8_array_and_init(Some(&mut bytes), &init)?
+                }
+            };
+            return Ok(Ok(response));
         }
         media_type::EVENT_STREAM => {
             let mut events = SseFilter::new(lists);
