@@ -4,13 +4,12 @@
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use futures_util::future::{Either, select};
-use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use worker::js_sys::Promise;
-use worker::{ByteStream, Delay, web_sys};
+use worker::{ByteStream, web_sys};
 
+use super::glue;
 use super::request::Incoming;
 use crate::js::error_message;
 
@@ -21,34 +20,24 @@ pub enum FetchFailure {
     Network(String),
 }
 
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_name = fetch)]
-    fn global_fetch(request: &web_sys::Request) -> Promise;
-}
-
-/// Sends `init` to `url` with the platform's `fetch`, giving up (and aborting
-/// it) after `timeout`. The deadline covers the response head only: streamed
-/// bodies (SSE) may run on. Plain `web_sys` types throughout: workers-rs's
-/// wrappers would read the response's `cf` object on every request.
+/// Sends a request with the platform's `fetch`, giving up (and aborting it)
+/// when no response head has come within `timeout`; streamed bodies (SSE)
+/// may run on. Redirects are returned, never followed. Plain `web_sys`
+/// types throughout: workers-rs's wrappers would read the response's `cf`
+/// object on every request.
 pub async fn send(
     url: &str,
-    init: &web_sys::RequestInit,
+    method: &str,
+    headers: &web_sys::Headers,
+    body: Option<&JsValue>,
     timeout: Duration,
 ) -> Result<web_sys::Response, FetchFailure> {
-    let failed = |err: JsValue| FetchFailure::Network(error_message(&err, "fetch failed"));
-    let controller = web_sys::AbortController::new().map_err(failed)?;
-    init.set_signal(Some(&controller.signal()));
-    let request = web_sys::Request::new_with_str_and_init(url, init).map_err(failed)?;
-    let send = JsFuture::from(global_fetch(&request));
-    let deadline = Delay::from(timeout);
-    match select(send, deadline).await {
-        Either::Left((Ok(response), _)) => Ok(response.unchecked_into()),
-        Either::Left((Err(err), _)) => Err(failed(err)),
-        Either::Right(((), _)) => {
-            controller.abort();
-            Err(FetchFailure::Timeout)
-        }
+    let ms = u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX);
+    let sent = glue::fetch_within(url, method, headers, body.unwrap_or(&JsValue::UNDEFINED), ms);
+    match JsFuture::from(sent).await {
+        Ok(response) => Ok(response.unchecked_into()),
+        Err(err) if err.as_string().as_deref() == Some("timeout") => Err(FetchFailure::Timeout),
+        Err(err) => Err(FetchFailure::Network(error_message(&err, "fetch failed"))),
     }
 }
 
@@ -83,7 +72,7 @@ pub struct Body {
 
 /// Reads a request body of at most `limit` bytes; `None` when it is longer.
 pub async fn read_body(request: &Incoming, limit: usize) -> worker::Result<Option<Body>> {
-    let declared = declared_length(&request.headers);
+    let declared = request.header("Content-Length").and_then(|value| value.trim().parse().ok());
     read_whole(declared, || request.raw.array_buffer(), request.raw.body(), limit).await
 }
 
@@ -110,6 +99,6 @@ pub async fn read_whole(
 }
 
 /// The `Content-Length` a message declares, if any.
-pub fn declared_length(headers: &worker::Headers) -> Option<usize> {
+pub fn declared_length(headers: &web_sys::Headers) -> Option<usize> {
     headers.get("Content-Length").ok().flatten().and_then(|value| value.trim().parse().ok())
 }

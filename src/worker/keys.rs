@@ -4,11 +4,12 @@
 
 use std::time::Duration;
 
-use worker::{Cache, Delay, Headers, Response, console_error, console_log, web_sys};
+use worker::{Cache, Delay, Headers, Response, console_error, console_log};
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 
 use super::fetch::{FetchFailure, declared_length, read_limited, send};
+use super::glue;
 use crate::keys::error::KeyFetchError;
 use crate::keys::event::KeyEvent;
 use crate::keys::jwks::MAX_JWKS_BYTES;
@@ -30,21 +31,19 @@ pub struct EdgeKeys {
 
 impl KeySource for EdgeKeys {
     async fn get(&self, url: &str) -> Result<Fetched, KeyFetchError> {
-        let init = web_sys::RequestInit::new();
-        init.set_method("GET");
-        let headers = Headers::new();
-        headers.set("Accept", "application/json").map_err(platform)?;
-        init.set_headers(&headers.0);
-        let response = send(url, &init, FETCH_TIMEOUT).await.map_err(|failure| match failure {
-            FetchFailure::Timeout => KeyFetchError::Timeout,
-            FetchFailure::Network(err) => KeyFetchError::Unreachable(err),
-        })?;
+        // Redirects are not followed (as jose's remote key sets do not).
+        let headers = glue::headers_from("Accept\napplication/json");
+        let response =
+            send(url, "GET", &headers, None, FETCH_TIMEOUT).await.map_err(|failure| match failure {
+                FetchFailure::Timeout => KeyFetchError::Timeout,
+                FetchFailure::Network(err) => KeyFetchError::Unreachable(err),
+            })?;
         let mut response = Response::from(response);
         if response.status_code() != 200 {
             return Err(KeyFetchError::Status(response.status_code()));
         }
         let cache_control = response.headers().get("Cache-Control").ok().flatten();
-        let declared = declared_length(response.headers());
+        let declared = declared_length(&response.headers().0);
         let body = read_limited(response.stream().ok(), declared, MAX_JWKS_BYTES)
             .await
             .map_err(platform)?

@@ -8,6 +8,7 @@ mod admit;
 mod anon_limit;
 mod fetch;
 mod gateway;
+mod glue;
 mod handler;
 mod keys;
 mod log;

@@ -11,13 +11,14 @@
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use wasm_bindgen::{JsCast, JsValue};
 use worker::{ByteStream, Headers, Result, console_error, web_sys};
 
 use super::admit::{Admitted, McpMethod};
 use super::fetch::{FetchFailure, declared_length, read_whole, send};
+use super::glue::{self, SEP};
 use super::log;
 use super::request::Incoming;
-use super::respond::copy_headers;
 use crate::http::media_type;
 use crate::mcp::config::GatewayConfig;
 use crate::mcp::denial::OriginFailure;
@@ -31,9 +32,8 @@ const FORWARDED: [&str; 4] = ["Accept", "MCP-Protocol-Version", "Last-Event-ID",
 /// Forwarded with a POST only: they describe its body (MCP 2026-07-28), and
 /// were checked against it. (`Mcp-Param-*` are not checked, so never sent.)
 const DESCRIBE_BODY: [&str; 2] = ["Mcp-Method", "Mcp-Name"];
-/// Hop-by-hop response headers (RFC 9110 §7.6.1) are not relayed.
-const HOP_BY_HOP: [&str; 7] =
-    ["Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "Upgrade", "TE", "Trailer"];
+/// Hop-by-hop response headers (RFC 9110 §7.6.1) are not relayed (joined by `glue::SEP`).
+const HOP_BY_HOP: &str = "Connection\nKeep-Alive\nProxy-Connection\nTransfer-Encoding\nUpgrade\nTE\nTrailer";
 const SESSION_ID: &str = "Mcp-Session-Id";
 
 /// Sends the request on to its target and returns the origin's response with
@@ -43,24 +43,19 @@ pub async fn forward(
     admitted: Admitted,
     config: &GatewayConfig,
 ) -> Result<std::result::Result<web_sys::Response, OriginFailure>> {
-    let headers = origin_headers(&request.headers, &admitted, config)?;
-    let init = web_sys::RequestInit::new();
-    init.set_method(match admitted.method {
+    let headers = glue::headers_from(&origin_headers(request, &admitted, config)?);
+    let method = match admitted.method {
         McpMethod::Post => "POST",
         McpMethod::Get => "GET",
         McpMethod::Delete => "DELETE",
+    };
+    // The checked bytes: the buffer they were read from, or a copy of them.
+    let body: Option<JsValue> = admitted.body.as_ref().map(|body| match &body.buffer {
+        Some(buffer) => buffer.into(),
+        None => worker::js_sys::Uint8Array::from(body.bytes.as_slice()).into(),
     });
-    init.set_headers(&headers.0);
-    init.set_redirect(web_sys::RequestRedirect::Manual);
-    if let Some(body) = &admitted.body {
-        // The checked bytes: the buffer they were read from, or a copy of them.
-        match &body.buffer {
-            Some(buffer) => init.set_body(buffer),
-            None => init.set_body(&worker::js_sys::Uint8Array::from(body.bytes.as_slice())),
-        }
-    }
     let timeout = Duration::from_secs(u64::from(config.origin_timeout_seconds));
-    let response = match send(&admitted.target, &init, timeout).await {
+    let response = match send(&admitted.target, method, &headers, body.as_ref(), timeout).await {
         Ok(response) => response,
         Err(FetchFailure::Timeout) => return Ok(Err(OriginFailure::Timeout)),
         Err(FetchFailure::Network(err)) => return Ok(Err(OriginFailure::Unreachable(err))),
@@ -68,8 +63,9 @@ pub async fn forward(
     if (300..400).contains(&response.status()) && response.status() != 304 {
         return Ok(Err(OriginFailure::Redirected));
     }
-    let headers = copy_headers(&Headers(response.headers()), &HOP_BY_HOP)?;
-    if let (Some(secret), Some(id)) = (&config.session_secret, headers.get(SESSION_ID)?) {
+    let copied = glue::copy_headers(&response, HOP_BY_HOP, SESSION_ID);
+    let headers = Headers(copied.get(0).unchecked_into());
+    if let (Some(secret), Some(id)) = (&config.session_secret, copied.get(1).as_string()) {
         headers.set(SESSION_ID, &session::wrap(secret, &id, &admitted.principal))?;
     }
     let status = response.status();
@@ -95,7 +91,7 @@ async fn filtered(
     response: &web_sys::Response,
     body: web_sys::ReadableStream,
 ) -> Result<std::result::Result<web_sys::Response, OriginFailure>> {
-    let declared = declared_length(headers);
+    let declared = declared_length(&headers.0);
     headers.set("Cache-Control", "private")?;
     headers.delete("Content-Length")?;
     let content_type = headers.get("Content-Type")?.unwrap_or_default();
@@ -147,35 +143,57 @@ async fn filtered(
     Ok(Ok(response.with_status(status).with_headers(Headers(headers.0.clone())).into()))
 }
 
-fn origin_headers(incoming: &Headers, admitted: &Admitted, config: &GatewayConfig) -> Result<Headers> {
-    let headers = Headers::new();
+/// The origin request's headers as `glue::headers_from` takes them.
+fn origin_headers(request: &Incoming, admitted: &Admitted, config: &GatewayConfig) -> Result<String> {
+    let mut pairs = Pairs::default();
     let with_body = admitted.body.is_some();
-    // Looked up by name (one call each), rather than walking every header the client sent.
+    // Looked up by name, rather than walking every header the client sent.
     let describing: &[&str] = if with_body { &DESCRIBE_BODY } else { &[] };
     for name in FORWARDED.iter().chain(describing) {
-        if let Some(value) = incoming.get(name)? {
-            headers.set(name, &value)?;
+        if let Some(value) = request.header(name) {
+            pairs.set(name, &value)?;
         }
     }
     if with_body {
         // The charset the gateway decoded with; any other was refused (415).
-        headers.set("Content-Type", media_type::JSON)?;
+        pairs.set("Content-Type", media_type::JSON)?;
     }
     if let Some(session) = &admitted.session {
-        headers.set(SESSION_ID, session)?;
+        pairs.set(SESSION_ID, session)?;
     }
     if config.forward_token {
-        headers.set("Authorization", &format!("Bearer {}", admitted.token))?;
+        pairs.set("Authorization", &format!("Bearer {}", admitted.token))?;
     }
     // Set by the gateway only; the allow-list above already dropped client copies.
     for (name, value) in identity_headers(&admitted.principal) {
-        headers.set(name, &value)?;
+        pairs.set(name, &value)?;
     }
     for (name, value) in config.claim_headers.values(&admitted.principal) {
-        headers.set(name, &value)?;
+        pairs.set(name, &value)?;
     }
     if let Some(secret) = &config.origin_secret {
-        headers.set("X-Gateway-Secret", secret)?;
+        pairs.set("X-Gateway-Secret", secret)?;
     }
-    Ok(headers)
+    Ok(pairs.0)
+}
+
+/// Name, value pairs joined by `glue::SEP`.
+#[derive(Default)]
+struct Pairs(String);
+
+impl Pairs {
+    /// A value holding the separator (no valid header value does) is an
+    /// error, never a shifted pair.
+    fn set(&mut self, name: &str, value: &str) -> Result<()> {
+        if name.contains(SEP) || value.contains(SEP) {
+            return Err(worker::Error::RustError(format!("header {name}: a line feed in its value")));
+        }
+        for part in [name, value] {
+            if !self.0.is_empty() {
+                self.0.push(SEP);
+            }
+            self.0.push_str(part);
+        }
+        Ok(())
+    }
 }

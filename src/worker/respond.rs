@@ -67,13 +67,3 @@ pub fn add_cors(headers: &Headers, origin: &str) -> Result<()> {
     }
     Ok(())
 }
-
-/// Response headers are immutable on fetched responses; this copies them
-/// (natively, in one call) and drops the `skip` ones.
-pub fn copy_headers(source: &Headers, skip: &[&str]) -> Result<Headers> {
-    let headers = Headers(worker::web_sys::Headers::new_with_headers(&source.0)?);
-    for name in skip {
-        headers.delete(name)?;
-    }
-    Ok(headers)
-}

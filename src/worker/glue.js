@@ -1,0 +1,53 @@
+// Batched platform calls for the Worker adapter (src/worker/): each does in
+// one call from wasm what would otherwise take one wasm↔JS crossing per
+// header, per init field or per timer. I/O only: every rule stays in Rust.
+
+// Header values cannot hold a line feed (Fetch: no CR or LF in values), nor
+// can names or URLs, so it separates the fields of the joined strings below.
+const SEP = '\n';
+
+/** The request's URL and method, then each header of `names` (SEP-joined):
+ *  `+value` when present (several fields joined with ", ", as get() does),
+ *  `-` when absent. One string, decoded once in wasm. */
+export function readRequest(request, names) {
+  const headers = request.headers;
+  let out = request.url + SEP + request.method;
+  for (const name of names.split(SEP)) {
+    const value = headers.get(name);
+    out += value === null ? SEP + '-' : SEP + '+' + value;
+  }
+  return out;
+}
+
+/** A new Headers object from SEP-joined name, value pairs. */
+export function headersFrom(pairs) {
+  const headers = new Headers();
+  const parts = pairs.split(SEP);
+  for (let i = 0; i + 1 < parts.length; i += 2) headers.set(parts[i], parts[i + 1]);
+  return headers;
+}
+
+/** fetch() that gives up (aborting the request) when no response head has
+ *  come within `ms`; rejects with the string "timeout" then. The deadline
+ *  covers the head only: a streamed body (SSE) runs on. Redirects are
+ *  returned, never followed. */
+export function fetchWithin(url, method, headers, body, ms) {
+  const controller = new AbortController();
+  let timer;
+  const deadline = new Promise((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject('timeout');
+    }, ms);
+  });
+  const request = fetch(url, { method, headers, body, redirect: 'manual', signal: controller.signal });
+  return Promise.race([request, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** The response's headers as a mutable copy without the SEP-joined `drop`
+ *  names, and the value of `read` (or null): [headers, value]. */
+export function copyHeaders(response, drop, read) {
+  const headers = new Headers(response.headers);
+  for (const name of drop.split(SEP)) headers.delete(name);
+  return [headers, headers.get(read)];
+}
