@@ -27,8 +27,11 @@ pub enum ClaimHeadersError {
 }
 
 /// Headers no claim may set: credentials, hop-by-hop fields (RFC 9110
-/// §7.6.1), the gateway's own, and what frames the body.
-const RESERVED: [&str; 17] = [
+/// §7.6.1), the gateway's own, what frames the body, and the client headers
+/// the gateway forwards (a claim header of that name would let the client's
+/// copy through whenever the token lacks the claim). Every `Mcp-*` name is
+/// reserved too.
+const RESERVED: [&str; 18] = [
     "authorization",
     "proxy-authorization",
     "cookie",
@@ -44,8 +47,9 @@ const RESERVED: [&str; 17] = [
     "content-type",
     "content-encoding",
     "x-gateway-secret",
-    "mcp-session-id",
-    "mcp-protocol-version",
+    "accept",
+    "user-agent",
+    "last-event-id",
 ];
 
 impl ClaimHeaders {
@@ -60,7 +64,7 @@ impl ClaimHeaders {
                 return Err(ClaimHeadersError::BadName { claim, header });
             }
             let lower = header.to_ascii_lowercase();
-            if RESERVED.contains(&lower.as_str()) || lower.starts_with("x-auth-") && is_identity(&lower) {
+            if RESERVED.contains(&lower.as_str()) || lower.starts_with("mcp-") || is_identity(&lower) {
                 return Err(ClaimHeadersError::Reserved { claim, header });
             }
             if pairs.iter().any(|(_, known)| known.eq_ignore_ascii_case(&header)) {
@@ -72,13 +76,12 @@ impl ClaimHeaders {
     }
 
     /// `(header, value)` for each configured claim the token carries as a
-    /// string, number or boolean (an array: its scalars joined with spaces).
+    /// string, number or boolean (an array: its scalars joined with spaces,
+    /// a space inside one written `%20` so the list splits back the same).
     pub fn values<'a>(&'a self, principal: &Principal) -> Vec<(&'a str, String)> {
         self.pairs
             .iter()
-            .filter_map(|(claim, header)| {
-                Some((header.as_str(), header_safe(&claim_text(principal.claims.get(claim)?)?)))
-            })
+            .filter_map(|(claim, header)| Some((header.as_str(), claim_text(principal.claims.get(claim)?)?)))
             .collect()
     }
 }
@@ -88,18 +91,38 @@ fn is_identity(lower: &str) -> bool {
     matches!(lower, "x-auth-subject" | "x-auth-client-id" | "x-auth-scopes")
 }
 
+/// A claim as a header value: made header-safe, and with the spaces a
+/// header would lose (at its ends) or that would split a list element
+/// percent-encoded.
 fn claim_text(value: &Value) -> Option<String> {
+    match value {
+        Value::Array(items) => {
+            let parts: Vec<String> = items
+                .iter()
+                .filter_map(scalar_text)
+                .map(|text| header_safe(&text).replace(' ', "%20"))
+                .collect();
+            Some(parts.join(" "))
+        }
+        value => scalar_text(value).map(|text| edge_spaces_encoded(&header_safe(&text))),
+    }
+}
+
+fn scalar_text(value: &Value) -> Option<String> {
     match value {
         Value::String(text) => Some(text.clone()),
         Value::Number(number) => Some(number.to_string()),
         Value::Bool(flag) => Some(flag.to_string()),
-        Value::Array(items) => {
-            let parts: Vec<String> =
-                items.iter().filter(|item| !matches!(item, Value::Array(_))).filter_map(claim_text).collect();
-            Some(parts.join(" "))
-        }
-        Value::Null | Value::Object(_) => None,
+        Value::Null | Value::Array(_) | Value::Object(_) => None,
     }
+}
+
+/// Leading and trailing spaces as `%20` (HTTP trims them, RFC 9110 §5.5).
+fn edge_spaces_encoded(text: &str) -> String {
+    let trimmed = text.trim_matches(' ');
+    let leading = text.len() - text.trim_start_matches(' ').len();
+    let trailing = if trimmed.is_empty() { 0 } else { text.len() - text.trim_end_matches(' ').len() };
+    format!("{}{trimmed}{}", "%20".repeat(leading), "%20".repeat(trailing))
 }
 
 /// An HTTP field name: `token` (RFC 9110 §5.1, §5.6.2).
@@ -149,15 +172,17 @@ mod tests {
         )
         .expect("valid");
         let values = headers.values(&principal(json!({
-            "email": "a@b.c\r\nX-Evil: 1", "groups": ["eng", "ops", {"x": 1}], "level": 3, "beta": true, "org": {"id": 1}
+            "email": "a@b.c\r\nX-Evil: 1", "groups": ["eng", "ops", {"x": 1}, "eng admin"], "level": 3, "beta": true,
+            "org": {"id": 1}, "tenant": " acme "
         })));
         assert_eq!(
             values,
             [
                 ("X-Beta", "true".to_owned()),
                 ("X-Auth-Email", "a@b.c%0D%0AX-Evil: 1".to_owned()),
-                ("X-Auth-Groups", "eng ops".to_owned()),
+                ("X-Auth-Groups", "eng ops eng%20admin".to_owned()),
                 ("X-Level", "3".to_owned()),
+                ("X-Auth-Tenant", "%20acme%20".to_owned()),
             ],
             "a missing claim and an object give no header"
         );
@@ -171,6 +196,10 @@ mod tests {
             r#"{"a":"Transfer-Encoding"}"#,
             r#"{"a":"X-Gateway-Secret"}"#,
             r#"{"a":"X-Auth-Subject"}"#,
+            r#"{"a":"Mcp-Name"}"#,
+            r#"{"a":"mcp-anything"}"#,
+            r#"{"a":"User-Agent"}"#,
+            r#"{"a":"Accept"}"#,
             r#"{"a":"Bad Name"}"#,
             r#"{"a":"X:Y"}"#,
             r#"{"a":""}"#,

@@ -88,6 +88,15 @@ impl ConfigProblem {
         Self { var, missing: false, message }
     }
 
+    /// `var` names a binding the Worker does not have (only the platform
+    /// adapter can tell).
+    pub fn unbound(var: &'static str, binding: &str) -> Self {
+        Self::invalid(
+            var,
+            format!("{var} names the binding {binding}, which is not bound (see [[ratelimits]])"),
+        )
+    }
+
     /// What anonymous callers may see: `ISSUER:required`, `TOOL_SCOPES:invalid`.
     pub fn code(&self) -> String {
         format!("{}:{}", self.var, if self.missing { "required" } else { "invalid" })

@@ -9,6 +9,9 @@
 
 use serde_json::{Map, Value};
 
+use crate::mcp::resource_uri;
+use crate::mcp::strict_json::{self, StrictError};
+
 /// Bodies larger than this are refused before parsing (413).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
@@ -17,11 +20,36 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct RpcCall {
     /// `None` for responses (a client answering a server request).
     pub method: Option<String>,
-    /// `params.name` for `tools/call` and `prompts/get`, `params.uri` for
-    /// `resources/read`, `resources/subscribe` and `resources/unsubscribe`.
+    /// What the call acts on: `params.name` of `tools/call` and
+    /// `prompts/get`, `params.uri` of `resources/read`, `resources/subscribe`
+    /// and `resources/unsubscribe`, `params.ref.name` or `params.ref.uri` of
+    /// `completion/complete`.
     pub target: Option<String>,
+    /// Which kind of thing `target` names.
+    pub target_kind: Option<TargetKind>,
     /// The request's `id`; `None` for notifications and responses.
     pub id: Option<Value>,
+}
+
+/// What a call's target is: the policy section that judges it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetKind {
+    Tool,
+    Resource,
+    Prompt,
+}
+
+impl TargetKind {
+    /// The kind a method's `params.name` / `params.uri` names (not
+    /// `completion/complete`, whose `ref` says).
+    pub fn of_method(method: &str) -> Option<Self> {
+        match method {
+            "tools/call" => Some(Self::Tool),
+            "resources/read" | "resources/subscribe" | "resources/unsubscribe" => Some(Self::Resource),
+            "prompts/get" => Some(Self::Prompt),
+            _ => None,
+        }
+    }
 }
 
 /// Why a body cannot be authorized.
@@ -34,8 +62,13 @@ pub enum RpcError {
     /// `Mcp-Method` / `Mcp-Name` headers disagree with the body (MCP 2026-07-28).
     HeaderMismatch,
     /// A member name that a case-insensitive parser would read as `method`,
-    /// `params`, `name`… without being it (JSON-RPC -32600).
+    /// `params`, `name`… without being it, or a name repeated (JSON-RPC -32600).
     AmbiguousMember,
+    /// Two requests of one batch with the same `id` (their responses could
+    /// not be told apart).
+    DuplicateId,
+    /// A resource URI in a form the server would normalise to another one.
+    NonCanonicalUri,
 }
 
 impl RpcError {
@@ -43,14 +76,19 @@ impl RpcError {
     pub const fn code(self) -> i32 {
         match self {
             Self::Parse => -32700,
-            Self::InvalidRequest | Self::HeaderMismatch | Self::AmbiguousMember => -32600,
+            Self::InvalidRequest
+            | Self::HeaderMismatch
+            | Self::AmbiguousMember
+            | Self::DuplicateId
+            | Self::NonCanonicalUri => -32600,
         }
     }
 
     pub const fn message(self) -> &'static str {
         match self {
             Self::Parse => "Parse error",
-            Self::InvalidRequest | Self::AmbiguousMember => "Invalid Request",
+            Self::InvalidRequest | Self::AmbiguousMember | Self::DuplicateId => "Invalid Request",
+            Self::NonCanonicalUri => "Invalid Request: the resource URI is not in normalised form",
             Self::HeaderMismatch => "Mcp-Method or Mcp-Name header does not match the body",
         }
     }
@@ -67,46 +105,107 @@ impl RpcError {
 
 /// Reads the calls of a POST body.
 pub fn inspect_body(body: &[u8]) -> Result<Vec<RpcCall>, RpcError> {
-    let value: Value = serde_json::from_slice(body).map_err(|_| RpcError::Parse)?;
-    match value {
-        Value::Array(items) if !items.is_empty() => items.iter().map(inspect_message).collect(),
-        Value::Object(_) => inspect_message(&value).map(|call| vec![call]),
-        _ => Err(RpcError::InvalidRequest),
+    // Names must be unique in a message, its `params` and their objects
+    // (`ref`, `arguments`): a first-wins reader would see other values.
+    let value = strict_json::parse(body, 3).map_err(|err| match err {
+        StrictError::Syntax => RpcError::Parse,
+        StrictError::Duplicate => RpcError::AmbiguousMember,
+    })?;
+    let calls: Vec<RpcCall> = match value {
+        Value::Array(items) if !items.is_empty() => {
+            items.iter().map(inspect_message).collect::<Result<_, _>>()?
+        }
+        Value::Object(_) => vec![inspect_message(&value)?],
+        _ => return Err(RpcError::InvalidRequest),
+    };
+    // JSON-RPC: responses are matched to requests by id (the list filter does).
+    let mut ids: Vec<IdKey> = Vec::new();
+    for key in calls.iter().filter_map(|call| call.id.as_ref().and_then(IdKey::of)) {
+        if ids.contains(&key) {
+            return Err(RpcError::DuplicateId);
+        }
+        ids.push(key);
     }
+    Ok(calls)
 }
 
 fn inspect_message(message: &Value) -> Result<RpcCall, RpcError> {
     let object = message.as_object().ok_or(RpcError::InvalidRequest)?;
     refuse_case_variants(object, &MESSAGE_MEMBERS)?;
-    if let Some(Value::Object(params)) = object.get("params") {
-        refuse_case_variants(params, &PARAMS_MEMBERS)?;
-    }
+    let params = match object.get("params") {
+        Some(Value::Object(params)) => {
+            refuse_case_variants(params, &PARAMS_MEMBERS)?;
+            Some(params)
+        }
+        _ => None,
+    };
     let method = match object.get("method") {
         None if object.contains_key("result") || object.contains_key("error") => None,
         Some(Value::String(method)) => Some(method.clone()),
         _ => return Err(RpcError::InvalidRequest),
     };
-    let params = object.get("params");
-    let field = |name: &str| params.and_then(|params| params.get(name));
-    let target_member = match method.as_deref() {
-        Some("tools/call" | "prompts/get") => Some("name"),
-        Some("resources/read" | "resources/subscribe" | "resources/unsubscribe") => Some("uri"),
-        _ => None,
-    };
-    let target = match target_member.map(field) {
-        None => None,
-        Some(Some(Value::String(target))) => Some(target.clone()),
+    let field = |from: Option<&Map<String, Value>>, name: &str| match from.and_then(|from| from.get(name)) {
+        Some(Value::String(text)) => Ok(text.clone()),
         // A call must name its target, or no policy rule can apply.
-        Some(_) => return Err(RpcError::InvalidRequest),
+        _ => Err(RpcError::InvalidRequest),
+    };
+    let (target, target_kind) = match method.as_deref() {
+        Some("completion/complete") => {
+            let Some(Value::Object(reference)) = params.and_then(|params| params.get("ref")) else {
+                return Err(RpcError::InvalidRequest);
+            };
+            refuse_case_variants(reference, &REF_MEMBERS)?;
+            match reference.get("type").and_then(Value::as_str) {
+                Some("ref/prompt") => (Some(field(Some(reference), "name")?), Some(TargetKind::Prompt)),
+                // A URI template, which servers compare as a string.
+                Some("ref/resource") => (Some(field(Some(reference), "uri")?), Some(TargetKind::Resource)),
+                _ => return Err(RpcError::InvalidRequest),
+            }
+        }
+        Some(method) => match TargetKind::of_method(method) {
+            Some(TargetKind::Resource) => {
+                let uri = field(params, "uri")?;
+                if !resource_uri::is_canonical(&uri) {
+                    return Err(RpcError::NonCanonicalUri);
+                }
+                (Some(uri), Some(TargetKind::Resource))
+            }
+            Some(kind) => (Some(field(params, "name")?), Some(kind)),
+            None => (None, None),
+        },
+        None => (None, None),
     };
     let id = method.as_ref().and_then(|_| object.get("id")).cloned();
-    Ok(RpcCall { method, target, id })
+    Ok(RpcCall { method, target, target_kind, id })
+}
+
+/// A request id as a JavaScript reader sees it: numbers by value (`1`,
+/// `1.0` and `1e0` are one id; so are integers past 2^53 that round to the
+/// same double), strings as they are. Used to match responses to requests.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum IdKey {
+    Number(f64),
+    Text(String),
+}
+
+impl IdKey {
+    pub(crate) fn of(id: &Value) -> Option<Self> {
+        match id {
+            // -0 and 0 are one number.
+            Value::Number(number) => number.as_f64().map(|n| Self::Number(n + 0.0)),
+            Value::String(text) => Some(Self::Text(text.clone())),
+            _ => None,
+        }
+    }
 }
 
 /// The members of a message (JSON-RPC 2.0 §4) and of its `params` (MCP
-/// `tools/call`, `prompts/get`, `resources/read`) that decide what it does.
+/// `tools/call`, `prompts/get`, `resources/read`, `completion/complete`) that
+/// decide what it does.
 const MESSAGE_MEMBERS: [&str; 4] = ["jsonrpc", "id", "method", "params"];
-const PARAMS_MEMBERS: [&str; 3] = ["name", "uri", "arguments"];
+const PARAMS_MEMBERS: [&str; 4] = ["name", "uri", "arguments", "ref"];
+/// The members of `completion/complete`'s `ref`.
+const REF_MEMBERS: [&str; 3] = ["type", "name", "uri"];
 
 /// JSON member names are case-sensitive and we read them exactly, but Go's
 /// `encoding/json` (the Go MCP SDKs) matches struct fields with Unicode
@@ -161,7 +260,8 @@ mod tests {
     use super::*;
 
     fn call(method: &str, target: Option<&str>) -> RpcCall {
-        RpcCall { method: Some(method.into()), target: target.map(str::to_owned), id: None }
+        let target_kind = target.and(TargetKind::of_method(method));
+        RpcCall { method: Some(method.into()), target: target.map(str::to_owned), target_kind, id: None }
     }
 
     fn with_id(call: RpcCall, id: Value) -> RpcCall {
@@ -181,7 +281,7 @@ mod tests {
             Ok(vec![
                 with_id(call("tools/list", None), 1.into()),
                 call("notifications/initialized", None),
-                RpcCall { method: None, target: None, id: None },
+                RpcCall { method: None, target: None, target_kind: None, id: None },
                 with_id(call("resources/read", Some("todo://1")), 2.into()),
             ])
         );
@@ -196,6 +296,76 @@ mod tests {
             inspect_body(subscribe),
             Ok(vec![with_id(call("resources/subscribe", Some("todo://1")), "a".into())])
         );
+    }
+
+    #[test]
+    fn completions_name_the_prompt_or_resource_they_complete_for() {
+        let prompt = br#"{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{"ref":{"type":"ref/prompt","name":"admin_report"},"argument":{"name":"a","value":""}}}"#;
+        let calls = inspect_body(prompt).expect("valid");
+        assert_eq!(
+            (calls[0].target.as_deref(), calls[0].target_kind),
+            (Some("admin_report"), Some(TargetKind::Prompt))
+        );
+        let resource = br#"{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{"ref":{"type":"ref/resource","uri":"admin://users/{id}"},"argument":{"name":"id","value":""}}}"#;
+        let calls = inspect_body(resource).expect("valid");
+        assert_eq!(calls[0].target_kind, Some(TargetKind::Resource));
+        assert_eq!(
+            calls[0].target.as_deref(),
+            Some("admin://users/{id}"),
+            "a template, compared as a string"
+        );
+        for bad in [
+            br#"{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{}}"#.as_slice(),
+            br#"{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{"ref":{"type":"ref/other","name":"x"}}}"#,
+            br#"{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{"ref":{"type":"ref/prompt"}}}"#,
+        ] {
+            assert_eq!(inspect_body(bad), Err(RpcError::InvalidRequest), "{}", String::from_utf8_lossy(bad));
+        }
+        let folded = br#"{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{"ref":{"type":"ref/prompt","name":"ok","NAME":"admin_report"}}}"#;
+        assert_eq!(inspect_body(folded), Err(RpcError::AmbiguousMember));
+    }
+
+    #[test]
+    fn repeated_names_and_request_ids_are_refused() {
+        let repeated: [&[u8]; 4] = [
+            br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"purge","name":"list"}}"#,
+            br#"{"jsonrpc":"2.0","id":1,"method":"ping","method":"tools/list"}"#,
+            br#"[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":2,"id":3,"method":"ping"}]"#,
+            br#"{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{"ref":{"type":"ref/prompt","name":"a","name":"b"}}}"#,
+        ];
+        for body in repeated {
+            assert_eq!(
+                inspect_body(body),
+                Err(RpcError::AmbiguousMember),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        for ids in [
+            ("1", "1.0"),
+            ("1", "1e0"),
+            ("0", "-0"),
+            ("9007199254740993", "9007199254740992"),
+            (r#""a""#, r#""a""#),
+        ] {
+            let body = format!(
+                r#"[{{"jsonrpc":"2.0","id":{},"method":"tools/call","params":{{"name":"x"}}}},{{"jsonrpc":"2.0","id":{},"method":"tools/list"}}]"#,
+                ids.0, ids.1
+            );
+            assert_eq!(inspect_body(body.as_bytes()), Err(RpcError::DuplicateId), "{ids:?}");
+        }
+        // A number and a string are different ids; responses do not count.
+        let fine = br#"[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":"1","method":"ping"},{"jsonrpc":"2.0","id":1,"result":{}}]"#;
+        assert!(inspect_body(fine).is_ok());
+    }
+
+    #[test]
+    fn resource_uris_must_be_in_normalised_form() {
+        for uri in ["ADMIN://x", "todo:///public/../private", "todo:///public/%2e%2e/x", r"\u0020admin://x"] {
+            let body =
+                format!(r#"{{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{{"uri":"{uri}"}}}}"#);
+            assert_eq!(inspect_body(body.as_bytes()), Err(RpcError::NonCanonicalUri), "{uri}");
+        }
     }
 
     #[test]

@@ -2,10 +2,11 @@
 //! `prompts/list` and `resources/list` keep only the entries the caller may
 //! use, judged by the whole policy for the call that would use them.
 //!
-//! Responses are matched to the list requests of the body by `id`; on a GET
+//! Responses are matched to the list requests of the body by `id` (one that
+//! matches no request of the body is judged by its shape); on a GET
 //! stream (where responses appear only when a stream is resumed, MCP
 //! Streamable HTTP §"Resumability"), by their shape: a result with a `tools`,
-//! `prompts` or `resources` array. Only the entry arrays are rebuilt: every
+//! `prompts`, `resources` or `resourceTemplates` array. Only the entry arrays are rebuilt: every
 //! other member and every kept entry are passed on byte for byte, in the
 //! origin's order.
 
@@ -14,7 +15,7 @@ use std::sync::Arc;
 use serde::de::IgnoredAny;
 use serde_json::Value;
 
-use crate::mcp::jsonrpc::{RpcCall, folds_to};
+use crate::mcp::jsonrpc::{IdKey, RpcCall, TargetKind, folds_to};
 use crate::mcp::policy::{AccessPolicy, Caller};
 use crate::mcp::raw_json::{self, Member, Part};
 use crate::verify::principal::Principal;
@@ -43,20 +44,25 @@ impl FilterLists {
     }
 }
 
-/// The three list methods, and what their entries are judged as.
+/// The list methods, and what their entries are judged as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ListKind {
     Tools,
     Prompts,
     Resources,
+    /// `resources/templates/list`: templates judged as resource URIs.
+    ResourceTemplates,
 }
 
 impl ListKind {
+    const ALL: [Self; 4] = [Self::Tools, Self::Prompts, Self::Resources, Self::ResourceTemplates];
+
     fn of_method(method: &str) -> Option<Self> {
         match method {
             "tools/list" => Some(Self::Tools),
             "prompts/list" => Some(Self::Prompts),
             "resources/list" => Some(Self::Resources),
+            "resources/templates/list" => Some(Self::ResourceTemplates),
             _ => None,
         }
     }
@@ -67,6 +73,7 @@ impl ListKind {
             Self::Tools => "tools",
             Self::Prompts => "prompts",
             Self::Resources => "resources",
+            Self::ResourceTemplates => "resourceTemplates",
         }
     }
 
@@ -75,15 +82,25 @@ impl ListKind {
         match self {
             Self::Tools | Self::Prompts => "name",
             Self::Resources => "uri",
+            Self::ResourceTemplates => "uriTemplate",
         }
     }
 
-    /// The call that would use an entry.
+    /// What an entry names, for the policy.
+    const fn target(self) -> TargetKind {
+        match self {
+            Self::Tools => TargetKind::Tool,
+            Self::Prompts => TargetKind::Prompt,
+            Self::Resources | Self::ResourceTemplates => TargetKind::Resource,
+        }
+    }
+
+    /// The call that would use an entry (its `methods` rule applies too).
     pub(crate) const fn use_method(self) -> &'static str {
         match self {
             Self::Tools => "tools/call",
             Self::Prompts => "prompts/get",
-            Self::Resources => "resources/read",
+            Self::Resources | Self::ResourceTemplates => "resources/read",
         }
     }
 }
@@ -95,8 +112,10 @@ pub struct Unreadable;
 
 /// Which responses carry lists.
 enum Responses {
-    /// Those to the list requests of a POST body, by request id.
-    ById(Vec<(Value, ListKind)>),
+    /// Those to the list requests of a POST body, by request id (as a
+    /// JavaScript reader compares them). A response whose id matches no
+    /// request of the body is judged by its shape.
+    ById { lists: Vec<(IdKey, ListKind)>, others: Vec<IdKey> },
     #[cfg_attr(not(feature = "worker"), allow(dead_code))]
     /// Any whose result holds a list (a resumed GET stream replays responses
     /// to requests the gateway did not see in this request).
@@ -122,15 +141,17 @@ impl ListFilter {
         if mode == FilterLists::Off {
             return None;
         }
-        let requests: Vec<(Value, ListKind)> = calls
-            .iter()
-            .filter_map(|call| {
-                let kind = ListKind::of_method(call.method.as_deref()?)?;
-                Some((call.id.clone()?, kind)).filter(|_| policy.restricts(kind.use_method()))
-            })
-            .collect();
-        (!requests.is_empty()).then(|| Self {
-            responses: Responses::ById(requests),
+        let (mut lists, mut others) = (Vec::new(), Vec::new());
+        for call in calls {
+            let Some(id) = call.id.as_ref().and_then(IdKey::of) else { continue };
+            match call.method.as_deref().and_then(ListKind::of_method) {
+                Some(kind) => lists.push((id, kind)),
+                None => others.push(id),
+            }
+        }
+        let restricted = lists.iter().any(|(_, kind)| policy.restricts(kind.target()));
+        restricted.then(|| Self {
+            responses: Responses::ById { lists, others },
             policy: Arc::clone(policy),
             principal: Arc::clone(principal),
             mode,
@@ -144,21 +165,19 @@ impl ListFilter {
         principal: &Arc<Principal>,
         mode: FilterLists,
     ) -> Option<Self> {
-        let kinds = [ListKind::Tools, ListKind::Prompts, ListKind::Resources];
-        (mode != FilterLists::Off && kinds.iter().any(|kind| policy.restricts(kind.use_method()))).then(
-            || Self {
-                responses: Responses::ByShape,
-                policy: Arc::clone(policy),
-                principal: Arc::clone(principal),
-                mode,
-            },
-        )
+        let restricted = ListKind::ALL.iter().any(|kind| policy.restricts(kind.target()));
+        (mode != FilterLists::Off && restricted).then(|| Self {
+            responses: Responses::ByShape,
+            policy: Arc::clone(policy),
+            principal: Arc::clone(principal),
+            mode,
+        })
     }
 
     /// Whether the caller may see an entry naming `name`.
     pub fn keeps(&self, kind: ListKind, name: &str) -> bool {
         let caller = Caller::from(self.principal.as_ref());
-        match self.policy.judge(kind.use_method(), Some(name), caller) {
+        match self.policy.judge(kind.use_method(), Some((kind.target(), name)), caller) {
             Ok(missing) => missing.is_empty() || self.mode == FilterLists::StepUp,
             Err(_) => false,
         }
@@ -210,15 +229,19 @@ impl ListFilter {
         }
         let members = raw_json::object(text, &[]).ok_or(Unreadable)?;
         let kind = match &self.responses {
-            Responses::ById(requests) => {
-                let id = members.iter().rev().find(|(name, _)| name == "id");
-                let kind = id.and_then(|(_, id)| {
-                    let Member::Raw(id) = id else { return None };
-                    let id: Value = serde_json::from_str(id.get()).ok()?;
-                    requests.iter().find(|(wanted, _)| *wanted == id).map(|(_, kind)| *kind)
+            Responses::ById { lists, others } => {
+                let id = members.iter().rev().find(|(name, _)| name == "id").and_then(|(_, id)| match id {
+                    Member::Raw(id) => {
+                        serde_json::from_str::<Value>(id.get()).ok().as_ref().and_then(IdKey::of)
+                    }
+                    Member::List(_) => None,
                 });
-                let Some(kind) = kind else { return Ok(None) };
-                Some(kind)
+                match id {
+                    Some(id) if others.contains(&id) => return Ok(None),
+                    Some(id) => lists.iter().find(|(wanted, _)| *wanted == id).map(|(_, kind)| *kind),
+                    // No id (or not one of ours): judged by its shape.
+                    None => None,
+                }
             }
             Responses::ByShape => None,
         };
@@ -254,10 +277,9 @@ impl ListFilter {
     /// is an error); on a stream every `tools`, `prompts` or `resources`
     /// array is a list, and anything else is no list.
     fn filter_result(&self, kind: Option<ListKind>, text: &str) -> Result<Option<Vec<u8>>, Unreadable> {
-        let all = [ListKind::Tools, ListKind::Prompts, ListKind::Resources];
         let kinds: &[ListKind] = match &kind {
             Some(kind) => std::slice::from_ref(kind),
-            None => &all,
+            None => &ListKind::ALL,
         };
         let names: Vec<&str> = kinds.iter().map(|kind| kind.member()).collect();
         let Some(members) = raw_json::object(text, &names) else {

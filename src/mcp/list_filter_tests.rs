@@ -80,14 +80,19 @@ fn only_responses_to_our_list_requests_are_touched() {
         FilterLists::Usable,
     )
     .expect("a list to filter");
-    // Another id, an error response, and no id at all pass as they are.
+    // The answer to another request of the body, an error response, and a
+    // notification pass as they are.
     for body in [
-        TOOLS,
-        r#"{"jsonrpc":"2.0","id":"a","error":{"code":-1,"message":"x"}}"#,
-        r#"{"jsonrpc":"2.0","method":"notifications/tools/list_changed"}"#,
+        TOOLS.replace("\"id\":7", "\"id\":2"),
+        r#"{"jsonrpc":"2.0","id":"a","error":{"code":-1,"message":"x"}}"#.to_owned(),
+        r#"{"jsonrpc":"2.0","method":"notifications/tools/list_changed"}"#.to_owned(),
     ] {
         assert_eq!(filter.filter_json(body.as_bytes()), Ok(None), "{body}");
     }
+    // An id that matches no request of the body (an origin writing `1` for
+    // `1.0`, or `"1"` for `1`) is judged by its shape: no unfiltered list.
+    let stray = filter.filter_json(TOOLS.as_bytes()).expect("readable").expect("filtered by shape");
+    assert_eq!(names(&stray), ["tenant_only"]);
     let batch = format!(
         r#"[{},{}]"#,
         TOOLS.replace("\"id\":7", "\"id\":\"a\""),
@@ -174,4 +179,28 @@ fn a_resumed_stream_is_filtered_by_the_shape_of_its_results() {
         .is_none()
     );
     assert!(ListFilter::for_stream(&policy, &principal("", json!({})), FilterLists::Off).is_none());
+}
+
+#[test]
+fn ids_match_as_a_javascript_reader_compares_them() {
+    let filter = filter(r#"{"jsonrpc":"2.0","id":1.0,"method":"tools/list"}"#, "", FilterLists::Usable)
+        .expect("a list to filter");
+    let answer = TOOLS.replace("\"id\":7", "\"id\":1");
+    let filtered = filter.filter_json(answer.as_bytes()).expect("readable").expect("changed");
+    assert_eq!(names(&filtered), ["tenant_only"]);
+}
+
+#[test]
+fn resource_templates_are_judged_as_resource_uris() {
+    let policy =
+        Arc::new(AccessPolicy::parse(r#"{"resources":{"todo://*":[],"admin://*":false}}"#).expect("valid"));
+    let calls =
+        inspect_body(br#"{"jsonrpc":"2.0","id":1,"method":"resources/templates/list"}"#).expect("request");
+    let filter =
+        ListFilter::new(&calls, &policy, &principal("", json!({})), FilterLists::Usable).expect("filter");
+    let answer = r#"{"jsonrpc":"2.0","id":1,"result":{"resourceTemplates":[{"uriTemplate":"todo://{id}"},{"uriTemplate":"admin://users/{id}"}]}}"#;
+    let value: Value =
+        serde_json::from_slice(&filter.filter_json(answer.as_bytes()).expect("ok").expect("changed"))
+            .expect("json");
+    assert_eq!(value["result"]["resourceTemplates"], json!([{"uriTemplate":"todo://{id}"}]));
 }

@@ -20,8 +20,10 @@ pub(crate) mod policy;
 pub(crate) mod rate_tiers;
 #[cfg_attr(not(any(feature = "worker", feature = "npm")), allow(dead_code))]
 pub(crate) mod raw_json;
+pub(crate) mod resource_uri;
 #[cfg_attr(not(feature = "worker"), allow(dead_code))]
 pub(crate) mod secret;
 #[cfg_attr(not(feature = "worker"), allow(dead_code))]
 pub(crate) mod session;
 pub(crate) mod sse;
+pub(crate) mod strict_json;

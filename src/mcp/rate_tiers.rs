@@ -53,6 +53,11 @@ impl RateTiers {
         Ok(Self { tiers })
     }
 
+    /// Every binding the tiers name, for checking that each is bound.
+    pub fn bindings(&self) -> impl Iterator<Item = &str> {
+        self.tiers.iter().map(|(_, binding)| binding.as_str())
+    }
+
     /// The binding that counts a caller with `granted`.
     pub fn binding_for(&self, granted: &ScopeSet) -> &str {
         self.tiers

@@ -37,8 +37,9 @@ pub(crate) fn array(text: &str) -> Option<Vec<&RawValue>> {
 /// when there is none, it is not a string, or another member `folds` to the
 /// same name (a case-insensitive reader could take that one instead).
 pub(crate) fn sole_string(text: &str, name: &str, folds: fn(&str, &str) -> bool) -> Option<String> {
+    let folded = name.to_ascii_lowercase();
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    deserializer.deserialize_map(SoleString { name, folds }).ok().flatten()
+    deserializer.deserialize_map(SoleString { name, folded: &folded, folds }).ok().flatten()
 }
 
 /// Writes `{"key":value,...}` with each key escaped as JSON.
@@ -158,6 +159,8 @@ impl<'de> Visitor<'de> for Elements {
 
 struct SoleString<'n> {
     name: &'n str,
+    /// `name` in ASCII lower case, as `folds` compares.
+    folded: &'n str,
     folds: fn(&str, &str) -> bool,
 }
 
@@ -171,7 +174,7 @@ impl<'de> Visitor<'de> for SoleString<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let (mut found, mut ambiguous) = (None, false);
         while let Some(Key(key)) = map.next_key()? {
-            if !(self.folds)(&key, self.name) {
+            if !(self.folds)(&key, self.folded) {
                 map.next_value::<IgnoredAny>()?;
             } else if key == self.name && found.is_none() && !ambiguous {
                 found = match map.next_value::<Value>()? {

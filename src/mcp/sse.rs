@@ -84,11 +84,16 @@ impl SseFilter {
         if !has_data {
             return Ok(event.to_vec());
         }
-        // Data that is not JSON is no message a client could act on.
         let filtered = match self.filter.filter_json(&data) {
             Ok(Some(filtered)) => filtered,
             Ok(None) => return Ok(event.to_vec()),
-            Err(Unreadable) if serde_json::from_slice::<serde::de::IgnoredAny>(&data).is_err() => {
+            // Text that is not even meant as JSON is no message; what looks
+            // like an object or array but is not JSON to us (`NaN`, `Infinity`
+            // are JSON to some clients) is not passed on unchecked.
+            Err(Unreadable)
+                if !data.trim_ascii_start().starts_with(b"{")
+                    && !data.trim_ascii_start().starts_with(b"[") =>
+            {
                 return Ok(event.to_vec());
             }
             Err(Unreadable) => return Err(SseError::Unreadable),
@@ -98,9 +103,14 @@ impl SseFilter {
         for line in lines.iter().filter(|line| !line.is_empty()) {
             if field(line, b"data").is_some() {
                 if !wrote_data {
-                    out.extend_from_slice(b"data: ");
-                    out.extend_from_slice(&filtered);
-                    out.push(b'\n');
+                    // A line feed kept inside an entry (the origin split its
+                    // data there) starts a new `data:` line, so the client
+                    // joins the same text back.
+                    for part in filtered.split(|&byte| byte == b'\n') {
+                        out.extend_from_slice(b"data: ");
+                        out.extend_from_slice(part);
+                        out.push(b'\n');
+                    }
                     wrote_data = true;
                 }
             } else {

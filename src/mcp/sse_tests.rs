@@ -65,9 +65,21 @@ fn data_split_over_lines_is_one_message() {
 }
 
 #[test]
+fn a_line_feed_inside_a_kept_entry_stays_a_line_of_its_own() {
+    let mut sse = sse_filter();
+    let event = "data: {\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{\"tools\":[{\"name\":\"open\",\ndata: \"description\":\"x\"},{\"name\":\"closed\"}]}}\n\n";
+    let text = String::from_utf8(sse.push(event.as_bytes()).expect("ok")).expect("utf-8");
+    let data: Vec<&str> = text.lines().filter_map(|line| line.strip_prefix("data: ")).collect();
+    let value: Value = serde_json::from_str(&data.join("\n")).expect("the client reads JSON");
+    assert_eq!(value["result"]["tools"], json!([{"name":"open","description":"x"}]));
+}
+
+#[test]
 fn an_unreadable_list_response_cuts_the_stream_and_non_json_data_passes() {
     let mut sse = sse_filter();
     assert_eq!(sse.push(b"data: not json\n\n").expect("ok"), b"data: not json\n\n");
+    let infinity = "data: {\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{\"tools\":[{\"name\":\"closed\",\"x\":Infinity}]}}\n\n";
+    assert_eq!(sse_filter().push(infinity.as_bytes()), Err(SseError::Unreadable), "JSON to some clients");
     let broken = "data: {\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{\"tools\":7}}\n\n";
     assert_eq!(sse.push(broken.as_bytes()), Err(SseError::Unreadable));
 }

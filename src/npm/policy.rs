@@ -114,7 +114,8 @@ impl JsPolicy {
             expires_at: 0,
             claims,
         });
-        let calls = [RpcCall { method: Some(method), target: None, id: Some(Value::from(0)) }];
+        let calls =
+            [RpcCall { method: Some(method), target: None, target_kind: None, id: Some(Value::from(0)) }];
         let Some(filter) = ListFilter::new(&calls, &self.policy, &principal, self.filter_lists) else {
             return Ok(result);
         };

@@ -11,7 +11,7 @@ use worker::Env;
 use super::keys::EdgeKeys;
 use super::log;
 use crate::keys::issuers::IssuerKeys;
-use crate::mcp::config::{ConfigError, GatewayConfig};
+use crate::mcp::config::{ConfigError, ConfigProblem, GatewayConfig};
 use crate::verify::cache::TokenCache;
 use crate::webcrypto::WebCrypto;
 
@@ -43,7 +43,17 @@ pub fn isolate(env: &Env) -> Rc<Isolate> {
 }
 
 fn build(env: &Env) -> Isolate {
-    match GatewayConfig::from_vars(|name| read_var(env, name)) {
+    let config = GatewayConfig::from_vars(|name| read_var(env, name)).and_then(|config| {
+        // A tier whose binding is missing would be a tier without a limit.
+        let problems: Vec<ConfigProblem> = config
+            .rate_tiers
+            .bindings()
+            .filter(|binding| env.rate_limiter(binding).is_err())
+            .map(|binding| ConfigProblem::unbound("RATE_LIMIT_TIERS", binding))
+            .collect();
+        if problems.is_empty() { Ok(config) } else { Err(ConfigError { problems }) }
+    });
+    match config {
         Err(err) => {
             // Once per isolate: the configuration cannot change while it lives.
             let messages: Vec<&str> = err.problems.iter().map(|problem| problem.message.as_str()).collect();

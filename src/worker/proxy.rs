@@ -96,9 +96,12 @@ async fn filtered(
     headers.delete("Content-Length")?;
     let content_type = headers.get("Content-Type")?.unwrap_or_default();
     let essence = media_type::essence(&content_type);
-    // A JSON answer in another charset would be read differently by the client.
-    let kind = if media_type::check_json(Some(&content_type)).is_ok() { media_type::JSON } else { &essence };
-    let response = match kind {
+    // A JSON answer in another charset would be read differently by a client
+    // that honours it: not filtered as UTF-8, not passed on.
+    if essence == media_type::JSON && media_type::check_json(Some(&content_type)).is_err() {
+        return Ok(Err(OriginFailure::UnreadableList));
+    }
+    let response = match essence.as_str() {
         media_type::JSON => {
             let read = read_whole(declared, || response.array_buffer(), Some(body), MAX_EVENT_BYTES).await?;
             let Some(read) = read else { return Ok(Err(OriginFailure::UnreadableList)) };

@@ -47,7 +47,10 @@ impl Incoming {
         let mut fields = joined.split(SEP);
         let url = fields.next().unwrap_or_default().to_owned();
         let method = fields.next().unwrap_or_default().to_owned();
-        let values = fields.map(|field| field.strip_prefix('+').map(str::to_owned)).collect();
+        let values: Vec<Option<String>> =
+            fields.map(|field| field.strip_prefix('+').map(str::to_owned)).collect();
+        // One value per name, or none at all (then every header is read on demand).
+        let values = if values.len() == READ.len() { values } else { Vec::new() };
         Self { raw, url, method, values }
     }
 
@@ -62,8 +65,12 @@ impl Incoming {
 
     /// A header's value (several fields joined with `, `, as `Headers.get` does).
     pub fn header(&self, name: &str) -> Option<String> {
-        match READ.iter().position(|known| known.eq_ignore_ascii_case(name)) {
-            Some(index) => self.values.get(index).cloned().flatten(),
+        match READ
+            .iter()
+            .position(|known| known.eq_ignore_ascii_case(name))
+            .and_then(|at| self.values.get(at))
+        {
+            Some(value) => value.clone(),
             None => self.raw.headers().get(name).ok().flatten(),
         }
     }

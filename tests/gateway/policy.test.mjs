@@ -314,8 +314,20 @@ describe('POLICY resources, prompts; absent sections allow', () => {
 
   test('a URI no pattern matches (the section has no "*") → access_denied', async () => {
     const s = await session(tokens.full);
-    for (const uri of ['file:///etc/passwd', 'todo:/list', 'TODO://list', 'xtodo://list']) {
+    for (const uri of ['file:///etc/passwd', 'todo:/list', 'xtodo://list']) {
       await expectDenied(stack, gateway, { token: tokens.full, session: s, body: read(7, uri) }, `resources/read ${uri}`);
+    }
+  });
+
+  test('a resource URI the origin would normalise to another one is refused (400, nothing forwarded)', async () => {
+    const s = await session(tokens.full);
+    // Each names admin://audit-log or todo:///private… to the SDK origin's `new URL(uri).toString()`.
+    for (const uri of ['TODO://list', 'ADMIN://audit-log', ' admin://audit-log', 'ad\tmin://audit-log', 'todo:///public/../private', 'todo:///public/%2e%2e/private']) {
+      const seen = stack.origin.requests.length;
+      const response = await post(`${gateway.url}/mcp`, { token: tokens.full, session: s, body: read(12, uri) });
+      assert.equal(response.status, 400, `${JSON.stringify(uri)}: ${response.status}`);
+      assert.equal((await response.json()).error.code, -32600, uri);
+      assert.equal(stack.origin.requests.length, seen, `${JSON.stringify(uri)}: the origin saw nothing`);
     }
   });
 

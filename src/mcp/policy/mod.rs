@@ -6,7 +6,8 @@
 //! lets any valid token through. A call is judged by the rule of its method
 //! (the `methods` section) and by the rule of its target (`tools/call` →
 //! `tools`, `resources/read|subscribe|unsubscribe` → `resources`,
-//! `prompts/get` → `prompts`). List results are filtered by the same
+//! `prompts/get` → `prompts`, `completion/complete` → the section of its
+//! `ref`). List results are filtered by the same
 //! judgement ([`crate::mcp::list_filter`]).
 
 pub(crate) mod error;
@@ -20,7 +21,7 @@ use serde_json::{Map, Value};
 use self::error::PolicyError;
 use self::pattern::Patterns;
 use self::rule::{Refusal, Rule, Verdict};
-use crate::mcp::jsonrpc::RpcCall;
+use crate::mcp::jsonrpc::{RpcCall, TargetKind};
 use crate::verify::principal::Principal;
 use crate::verify::scope::ScopeSet;
 
@@ -76,13 +77,11 @@ impl Section {
         }
     }
 
-    /// The section that judges a method's target (`params.name` or `params.uri`).
-    fn of_target(method: &str) -> Option<Self> {
-        match method {
-            "tools/call" => Some(Self::Tools),
-            "resources/read" | "resources/subscribe" | "resources/unsubscribe" => Some(Self::Resources),
-            "prompts/get" => Some(Self::Prompts),
-            _ => None,
+    const fn of(kind: TargetKind) -> Self {
+        match kind {
+            TargetKind::Tool => Self::Tools,
+            TargetKind::Resource => Self::Resources,
+            TargetKind::Prompt => Self::Prompts,
         }
     }
 }
@@ -119,7 +118,8 @@ impl AccessPolicy {
         for call in calls {
             // Responses (a client answering the server) call nothing.
             let Some(method) = call.method.as_deref() else { continue };
-            match self.judge(method, call.target.as_deref(), caller) {
+            let target = call.target_kind.zip(call.target.as_deref());
+            match self.judge(method, target, caller) {
                 Ok(scopes) => {
                     for scope in scopes {
                         if !missing.contains(&scope) {
@@ -141,7 +141,7 @@ impl AccessPolicy {
     pub(crate) fn judge<'p>(
         &'p self,
         method: &str,
-        target: Option<&str>,
+        target: Option<(TargetKind, &str)>,
         caller: Caller<'_>,
     ) -> Result<Vec<&'p str>, Refusal> {
         let mut missing = Vec::new();
@@ -159,18 +159,19 @@ impl AccessPolicy {
         if let Some(methods) = &self.methods {
             apply(methods, method)?;
         }
-        if let Some(section) = Section::of_target(method).and_then(|section| self.section(section)) {
-            // The JSON-RPC inspection refuses these methods without their target.
-            apply(section, target.unwrap_or_default())?;
+        // The JSON-RPC inspection refuses targeted methods without their target.
+        if let Some((kind, name)) = target {
+            if let Some(section) = self.section(Section::of(kind)) {
+                apply(section, name)?;
+            }
         }
         Ok(missing)
     }
 
-    /// Whether any call of `method` could be refused: when not, its list
-    /// results need no filtering.
-    pub(crate) fn restricts(&self, method: &str) -> bool {
-        self.methods.is_some()
-            || Section::of_target(method).is_some_and(|section| self.section(section).is_some())
+    /// Whether any call on a `kind` target could be refused: when not,
+    /// lists of such targets need no filtering.
+    pub(crate) fn restricts(&self, kind: TargetKind) -> bool {
+        self.methods.is_some() || self.section(Section::of(kind)).is_some()
     }
 
     /// Every scope the policy names, sorted: the default `scopes_supported`.

@@ -100,16 +100,28 @@ impl Rule {
 
 impl ClaimCondition {
     /// Exact JSON equality: no case folding, no trimming, and a string claim
-    /// is one value (never split on spaces). A missing claim, `null` or an
-    /// object never matches.
+    /// is one value (never split on spaces); numbers by value (`3` is `3.0`).
+    /// A missing claim, `null` or an object never matches.
     fn holds(&self, claims: &Map<String, Value>) -> bool {
+        let accepted = |value: &Value| self.accepted.iter().any(|wanted| same(wanted, value));
         match claims.get(&self.claim) {
-            Some(Value::Array(items)) => {
-                items.iter().any(|item| is_scalar(item) && self.accepted.contains(item))
-            }
-            Some(value) if is_scalar(value) => self.accepted.contains(value),
+            Some(Value::Array(items)) => items.iter().any(|item| is_scalar(item) && accepted(item)),
+            Some(value) if is_scalar(value) => accepted(value),
             _ => false,
         }
+    }
+}
+
+/// JSON equality, numbers compared by value: integers exactly, others as
+/// doubles (as the npm `Policy` and JavaScript compare them).
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(a), Value::Number(b)) => match (a.as_i64(), b.as_i64(), a.as_u64(), b.as_u64()) {
+            (Some(a), Some(b), _, _) => a == b,
+            (_, _, Some(a), Some(b)) => a == b,
+            _ => a.as_f64().zip(b.as_f64()).is_some_and(|(a, b)| a == b),
+        },
+        _ => a == b,
     }
 }
 

@@ -1,13 +1,15 @@
 use serde_json::json;
 
 use super::*;
+use crate::mcp::jsonrpc::TargetKind;
 
 fn caller_with<'a>(scopes: &'a ScopeSet, claims: &'a Map<String, Value>) -> Caller<'a> {
     Caller { scopes, claims }
 }
 
 fn call(method: &str, target: Option<&str>) -> RpcCall {
-    RpcCall { method: Some(method.into()), target: target.map(str::to_owned), id: None }
+    let target_kind = target.and(TargetKind::of_method(method));
+    RpcCall { method: Some(method.into()), target: target.map(str::to_owned), target_kind, id: None }
 }
 
 fn claims(value: Value) -> Map<String, Value> {
@@ -89,7 +91,7 @@ fn every_section_and_the_methods_rule_apply() {
     assert_eq!(decide("notifications/initialized", None, json!([])), Decision::Allowed);
     assert_eq!(decide("logging/setLevel", None, json!([])), Decision::Denied(Refusal::Unmatched));
     // Responses call nothing.
-    let response = RpcCall { method: None, target: None, id: None };
+    let response = RpcCall { method: None, target: None, target_kind: None, id: None };
     assert_eq!(
         policy.authorize(&[response], caller_with(&ScopeSet::default(), &Map::new())),
         Decision::Allowed
@@ -114,8 +116,8 @@ fn absent_sections_allow_any_valid_token() {
         Decision::Denied(Refusal::Unmatched),
         "a present section denies what it does not match"
     );
-    assert!(!AccessPolicy::default().restricts("tools/call"));
-    assert!(policy.restricts("tools/call") && !policy.restricts("prompts/get"));
+    assert!(!AccessPolicy::default().restricts(TargetKind::Tool));
+    assert!(policy.restricts(TargetKind::Tool) && !policy.restricts(TargetKind::Prompt));
 }
 
 #[test]
@@ -132,6 +134,7 @@ fn claims_match_by_exact_json_equality() {
         Decision::Allowed,
         "array contains"
     );
+    assert_eq!(verdict(json!({"tenant": "acme", "level": 3.0, "beta": true})), Decision::Allowed, "3.0 is 3");
     let refused = Decision::Denied(Refusal::Claims);
     for claims in [
         json!({"tenant": "ACME", "level": 3, "beta": true}),
@@ -208,4 +211,29 @@ fn bad_policies_are_refused_with_a_reason() {
         assert!(err.contains(says), "{json}: {err}");
     }
     assert!(AccessPolicy::from_tool_scopes(r#"{"a":{"x":1}}"#).is_err());
+}
+
+#[test]
+fn a_completion_is_judged_by_the_prompt_or_resource_it_completes_for() {
+    let policy = AccessPolicy::parse(
+        r#"{"prompts":{"admin_report":false,"*":[]},"resources":{"admin://*":false,"*":[]}}"#,
+    )
+    .expect("valid");
+    let complete = |kind: TargetKind, target: &str| RpcCall {
+        method: Some("completion/complete".into()),
+        target: Some(target.into()),
+        target_kind: Some(kind),
+        id: None,
+    };
+    let (none, nothing) = (Map::new(), ScopeSet::default());
+    let caller = caller_with(&nothing, &none);
+    assert_eq!(
+        policy.authorize(&[complete(TargetKind::Prompt, "admin_report")], caller),
+        Decision::Denied(Refusal::Nobody)
+    );
+    assert_eq!(
+        policy.authorize(&[complete(TargetKind::Resource, "admin://users/{id}")], caller),
+        Decision::Denied(Refusal::Nobody)
+    );
+    assert_eq!(policy.authorize(&[complete(TargetKind::Prompt, "summarize")], caller), Decision::Allowed);
 }
