@@ -33,7 +33,7 @@ fuzz_target!(|data: &[u8]| {
         expires_at: 0,
         claims,
     });
-    let calls = [RpcCall { method: Some("tools/list".into()), target: None, id: Some(json!(1)) }];
+    let calls = [RpcCall { method: Some("tools/list".into()), target: None, target_kind: None, id: Some(json!(1)) }];
     for mode in [FilterLists::Usable, FilterLists::StepUp] {
         let filter = ListFilter::new(&calls, &policy, &principal, mode).expect("tools restricted");
         if let Ok(Some(out)) = filter.filter_json(answer) {
