@@ -9,6 +9,8 @@
 //   prompts    summarize_todos (no args), draft_todo (arg `topic`), admin_report (no args)
 //   resources  todo://list (the todos as JSON), todo://stats, admin://audit-log;
 //              resources/subscribe and resources/unsubscribe are accepted and recorded
+//   templates  todo://items/{id} (one todo; `id` completes to the todo ids),
+//              admin://users/{id} (not listed by resources/list)
 // Responses are SSE streams unless `jsonResponse` is set (then application/json,
 // the transport's `enableJsonResponse`).
 // With `eventStore` set, each session keeps its SSE events in memory (the
@@ -23,7 +25,7 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import * as z from 'zod/v4';
@@ -218,6 +220,27 @@ function createTodoServer(state) {
     'admin://audit-log',
     { description: 'Who created which todo (JSON).', mimeType: 'application/json' },
     async (uri) => jsonResource(uri, state.todos.map(({ id, createdBy, createdAt }) => ({ id, createdBy, createdAt }))),
+  );
+
+  // Resource templates, listed by resources/templates/list only (no list
+  // callback, so resources/list stays the three static resources above). The
+  // todo-item template's `id` completes, which gives the server the
+  // completion/complete capability.
+  server.registerResource(
+    'todo-item',
+    new ResourceTemplate('todo://items/{id}', {
+      list: undefined,
+      complete: { id: (value) => state.todos.map((todo) => todo.id).filter((id) => id.startsWith(value)) },
+    }),
+    { description: 'One todo by id (JSON).', mimeType: 'application/json' },
+    async (uri, { id }) => jsonResource(uri, state.todos.find((todo) => todo.id === id) ?? null),
+  );
+
+  server.registerResource(
+    'admin-user',
+    new ResourceTemplate('admin://users/{id}', { list: undefined }),
+    { description: 'The todos a user created (JSON).', mimeType: 'application/json' },
+    async (uri, { id }) => jsonResource(uri, state.todos.filter((todo) => todo.createdBy === id)),
   );
 
   // Subscriptions are only recorded (no update notifications are sent), so that

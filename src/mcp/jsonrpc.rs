@@ -7,10 +7,13 @@
 //! messages is an invalid request (-32600). Batches (MCP 2025-03-26) are
 //! inspected element by element.
 
-use serde_json::{Map, Value};
+use std::borrow::Cow;
 
+use serde::de::IgnoredAny;
+use serde_json::Value;
+
+use crate::mcp::raw_json::{self, Member};
 use crate::mcp::resource_uri;
-use crate::mcp::strict_json::{self, StrictError};
 
 /// Bodies larger than this are refused before parsing (413).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -103,20 +106,25 @@ impl RpcError {
     }
 }
 
-/// Reads the calls of a POST body.
+/// Reads the calls of a POST body. Only the members that decide something
+/// are parsed; the rest (`arguments`, results) are only scanned.
 pub fn inspect_body(body: &[u8]) -> Result<Vec<RpcCall>, RpcError> {
-    // Names must be unique in a message, its `params` and their objects
-    // (`ref`, `arguments`): a first-wins reader would see other values.
-    let value = strict_json::parse(body, 3).map_err(|err| match err {
-        StrictError::Syntax => RpcError::Parse,
-        StrictError::Duplicate => RpcError::AmbiguousMember,
-    })?;
-    let calls: Vec<RpcCall> = match value {
-        Value::Array(items) if !items.is_empty() => {
-            items.iter().map(inspect_message).collect::<Result<_, _>>()?
+    let text = std::str::from_utf8(body).map_err(|_| RpcError::Parse)?;
+    let calls: Vec<RpcCall> = match text.trim_start().as_bytes().first() {
+        Some(b'[') => {
+            let items = raw_json::array(text).ok_or(RpcError::Parse)?;
+            if items.is_empty() {
+                return Err(RpcError::InvalidRequest);
+            }
+            items.iter().map(|item| inspect_message(item.get())).collect::<Result<_, _>>()?
         }
-        Value::Object(_) => vec![inspect_message(&value)?],
-        _ => return Err(RpcError::InvalidRequest),
+        Some(b'{') => vec![inspect_message(text)?],
+        _ => {
+            return Err(match serde_json::from_str::<IgnoredAny>(text) {
+                Ok(_) => RpcError::InvalidRequest,
+                Err(_) => RpcError::Parse,
+            });
+        }
     };
     // JSON-RPC: responses are matched to requests by id (the list filter does).
     let mut ids: Vec<IdKey> = Vec::new();
@@ -129,54 +137,106 @@ pub fn inspect_body(body: &[u8]) -> Result<Vec<RpcCall>, RpcError> {
     Ok(calls)
 }
 
-fn inspect_message(message: &Value) -> Result<RpcCall, RpcError> {
-    let object = message.as_object().ok_or(RpcError::InvalidRequest)?;
-    refuse_case_variants(object, &MESSAGE_MEMBERS)?;
-    let params = match object.get("params") {
-        Some(Value::Object(params)) => {
-            refuse_case_variants(params, &PARAMS_MEMBERS)?;
+/// One message. The message, its `params` and their `ref` and `arguments`
+/// may not repeat a member name (escapes decoded: `n\u0061me` is `name`):
+/// RFC 8259 §4 leaves duplicates to each parser, and a first-wins reader
+/// behind the gateway would see another value than this last-wins check.
+fn inspect_message(text: &str) -> Result<RpcCall, RpcError> {
+    if !text.trim_start().starts_with('{') {
+        return Err(RpcError::InvalidRequest);
+    }
+    let message = Object::read(text, RpcError::Parse)?;
+    message.refuse_case_variants(&MESSAGE_MEMBERS)?;
+    let params = match message.get("params") {
+        Some(raw) if raw.starts_with('{') => {
+            let params = Object::read(raw, RpcError::InvalidRequest)?;
+            params.refuse_case_variants(&PARAMS_MEMBERS)?;
+            if let Some(arguments) = params.get("arguments").filter(|raw| raw.starts_with('{')) {
+                Object::read(arguments, RpcError::InvalidRequest)?;
+            }
             Some(params)
         }
         _ => None,
     };
-    let method = match object.get("method") {
-        None if object.contains_key("result") || object.contains_key("error") => None,
-        Some(Value::String(method)) => Some(method.clone()),
-        _ => return Err(RpcError::InvalidRequest),
+    let method = match message.get("method") {
+        None if message.get("result").is_some() || message.get("error").is_some() => None,
+        Some(raw) => Some(string(raw)?),
+        None => return Err(RpcError::InvalidRequest),
     };
-    let field = |from: Option<&Map<String, Value>>, name: &str| match from.and_then(|from| from.get(name)) {
-        Some(Value::String(text)) => Ok(text.clone()),
-        // A call must name its target, or no policy rule can apply.
-        _ => Err(RpcError::InvalidRequest),
+    // A call must name its target, or no policy rule can apply.
+    let field = |from: Option<&Object>, name: &str| {
+        from.and_then(|from| from.get(name)).map_or(Err(RpcError::InvalidRequest), string)
     };
     let (target, target_kind) = match method.as_deref() {
         Some("completion/complete") => {
-            let Some(Value::Object(reference)) = params.and_then(|params| params.get("ref")) else {
-                return Err(RpcError::InvalidRequest);
-            };
-            refuse_case_variants(reference, &REF_MEMBERS)?;
-            match reference.get("type").and_then(Value::as_str) {
-                Some("ref/prompt") => (Some(field(Some(reference), "name")?), Some(TargetKind::Prompt)),
+            let raw = params.as_ref().and_then(|params| params.get("ref")).filter(|raw| raw.starts_with('{'));
+            let reference = Object::read(raw.ok_or(RpcError::InvalidRequest)?, RpcError::InvalidRequest)?;
+            reference.refuse_case_variants(&REF_MEMBERS)?;
+            match field(Some(&reference), "type")?.as_str() {
+                "ref/prompt" => (Some(field(Some(&reference), "name")?), Some(TargetKind::Prompt)),
                 // A URI template, which servers compare as a string.
-                Some("ref/resource") => (Some(field(Some(reference), "uri")?), Some(TargetKind::Resource)),
+                "ref/resource" => (Some(field(Some(&reference), "uri")?), Some(TargetKind::Resource)),
                 _ => return Err(RpcError::InvalidRequest),
             }
         }
         Some(method) => match TargetKind::of_method(method) {
             Some(TargetKind::Resource) => {
-                let uri = field(params, "uri")?;
+                let uri = field(params.as_ref(), "uri")?;
                 if !resource_uri::is_canonical(&uri) {
                     return Err(RpcError::NonCanonicalUri);
                 }
                 (Some(uri), Some(TargetKind::Resource))
             }
-            Some(kind) => (Some(field(params, "name")?), Some(kind)),
+            Some(kind) => (Some(field(params.as_ref(), "name")?), Some(kind)),
             None => (None, None),
         },
         None => (None, None),
     };
-    let id = method.as_ref().and_then(|_| object.get("id")).cloned();
+    let id = match (&method, message.get("id")) {
+        (Some(_), Some(raw)) => Some(serde_json::from_str(raw).map_err(|_| RpcError::InvalidRequest)?),
+        _ => None,
+    };
     Ok(RpcCall { method, target, target_kind, id })
+}
+
+fn string(raw: &str) -> Result<String, RpcError> {
+    serde_json::from_str(raw).map_err(|_| RpcError::InvalidRequest)
+}
+
+/// An object's members, names unique, values as their JSON text.
+struct Object<'a>(Vec<(Cow<'a, str>, &'a str)>);
+
+impl<'a> Object<'a> {
+    /// `invalid` when `text` is not an object; a repeated name is ambiguous.
+    fn read(text: &'a str, invalid: RpcError) -> Result<Self, RpcError> {
+        let members = raw_json::object(text, &[]).ok_or(invalid)?;
+        let mut out: Vec<(Cow<'a, str>, &'a str)> = Vec::with_capacity(members.len());
+        for (name, value) in members {
+            let Member::Raw(raw) = value else { return Err(invalid) };
+            if out.iter().any(|(known, _)| *known == name) {
+                return Err(RpcError::AmbiguousMember);
+            }
+            out.push((name, raw.get()));
+        }
+        Ok(Self(out))
+    }
+
+    fn get(&self, name: &str) -> Option<&'a str> {
+        self.0.iter().find(|(known, _)| known == name).map(|(_, raw)| *raw)
+    }
+
+    /// JSON member names are case-sensitive and we read them exactly, but
+    /// Go's `encoding/json` (the Go MCP SDKs) matches struct fields with
+    /// Unicode simple case folding and case-insensitive .NET deserializers
+    /// with invariant upper case, the last match winning:
+    /// `{"method":"ping","METHOD":"tools/call"}` would be a `ping` here and a
+    /// tool call there. So a member that folds to one of `names` without
+    /// being it is refused.
+    fn refuse_case_variants(&self, names: &[&str]) -> Result<(), RpcError> {
+        let ambiguous =
+            self.0.iter().any(|(key, _)| names.iter().any(|name| key != name && folds_to(key, name)));
+        if ambiguous { Err(RpcError::AmbiguousMember) } else { Ok(()) }
+    }
 }
 
 /// A request id as a JavaScript reader sees it: numbers by value (`1`,
@@ -206,17 +266,6 @@ const MESSAGE_MEMBERS: [&str; 4] = ["jsonrpc", "id", "method", "params"];
 const PARAMS_MEMBERS: [&str; 4] = ["name", "uri", "arguments", "ref"];
 /// The members of `completion/complete`'s `ref`.
 const REF_MEMBERS: [&str; 3] = ["type", "name", "uri"];
-
-/// JSON member names are case-sensitive and we read them exactly, but Go's
-/// `encoding/json` (the Go MCP SDKs) matches struct fields with Unicode
-/// simple case folding and case-insensitive .NET deserializers with invariant
-/// upper case, the last match winning: `{"method":"ping","METHOD":"tools/call"}`
-/// would be a `ping` here and a tool call there. So a member that folds to
-/// one of `names` without being it is refused.
-fn refuse_case_variants(object: &Map<String, Value>, names: &[&str]) -> Result<(), RpcError> {
-    let ambiguous = object.keys().any(|key| names.iter().any(|name| key != name && folds_to(key, name)));
-    if ambiguous { Err(RpcError::AmbiguousMember) } else { Ok(()) }
-}
 
 /// Whether `key` matches the ASCII lower-case `name` under those foldings.
 pub(crate) fn folds_to(key: &str, name: &str) -> bool {

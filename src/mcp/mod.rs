@@ -26,4 +26,3 @@ pub(crate) mod secret;
 #[cfg_attr(not(feature = "worker"), allow(dead_code))]
 pub(crate) mod session;
 pub(crate) mod sse;
-pub(crate) mod strict_json;
