@@ -8,7 +8,6 @@ use std::fmt;
 
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::Value;
 use serde_json::value::RawValue;
 
 /// A member's value: as it came, or (for the members asked for as lists)
@@ -177,11 +176,8 @@ impl<'de> Visitor<'de> for SoleString<'_> {
             if !(self.folds)(&key, self.folded) {
                 map.next_value::<IgnoredAny>()?;
             } else if key == self.name && found.is_none() && !ambiguous {
-                found = match map.next_value::<Value>()? {
-                    Value::String(text) => Some(text),
-                    _ => None,
-                };
-                ambiguous = found.is_none();
+                // Not a string: an error, and the entry has no name.
+                found = Some(map.next_value::<String>()?);
             } else {
                 ambiguous = true;
                 map.next_value::<IgnoredAny>()?;
