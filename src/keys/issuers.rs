@@ -55,8 +55,11 @@ impl<S: KeySource + Clone> IssuerKeys<S> {
 }
 
 impl<S: KeySource> IssuerKeys<S> {
-    /// Verifies `token` with the key set of its issuer; an issuer that is not
-    /// configured is refused before any key is fetched.
+    /// Verifies `token` with the key set of its issuer. A readable `iss`
+    /// that is not configured is refused before any key is fetched (so a
+    /// flood of foreign tokens cannot make the gateway fetch); a token whose
+    /// `iss` cannot be read goes to the first set, whose verification says
+    /// what is wrong with it.
     pub(crate) async fn verify<V: SignatureVerifier>(
         &self,
         token: &str,
@@ -64,12 +67,13 @@ impl<S: KeySource> IssuerKeys<S> {
         signatures: &V,
         tokens: &TokenCache,
     ) -> Result<Arc<Principal>, AuthError> {
-        let set = match self.sets.as_slice() {
-            [only] => only,
-            sets => {
-                let issuer = unverified_issuer(token).ok_or(TokenError::WrongIssuer)?;
-                sets.iter().find(|set| set.policy.issuers.contains(&issuer)).ok_or(TokenError::WrongIssuer)?
-            }
+        let set = match unverified_issuer(token) {
+            Some(issuer) => self
+                .sets
+                .iter()
+                .find(|set| set.policy.issuers.contains(&issuer))
+                .ok_or(TokenError::WrongIssuer)?,
+            None => self.sets.first().ok_or(AuthError::KeysUnavailable)?,
         };
         set.keys.verify(token, &set.policy, now, signatures, tokens).await
     }

@@ -340,3 +340,51 @@ fn a_shared_copy_cannot_outlive_our_max_age_or_come_from_the_future() {
     assert_eq!(future.gets(), 1, "fetched instead");
     assert_eq!(future.events(), ["shared_copy_failed shared key copy is not authentic or not plausible"]);
 }
+
+/// Several issuers (`crate::keys::issuers`): each verifies with its own set.
+mod issuers {
+    use super::*;
+    use crate::keys::issuers::IssuerKeys;
+
+    const OTHER: &str = "https://other.example";
+    const OTHER_JWKS: &str = "https://other.example/jwks";
+
+    #[test]
+    fn an_issuer_that_is_not_configured_is_refused_before_any_fetch() {
+        let source = Source::default();
+        source.answer(JWKS_URI, Answer::Ok(jwks(true)));
+        let (token, policy) = vector();
+        let others_only = Policy { issuers: vec![OTHER.into()], ..policy };
+        let keys = IssuerKeys::new(&source, &others_only, &[JWKS_URI.into()], SETTINGS);
+        let result = block_on(keys.verify(&token, NOW, &Portable, &TokenCache::default()));
+        assert_eq!(result, Err(AuthError::InvalidToken(TokenError::WrongIssuer)));
+        assert_eq!(source.gets(), 0, "no key fetched for a foreign issuer");
+    }
+
+    #[test]
+    fn a_key_of_one_issuer_never_verifies_a_token_of_another() {
+        let (token, policy) = vector();
+        let own = policy.issuers.first().cloned().expect("an issuer");
+        let both = Policy { issuers: vec![OTHER.into(), own], ..policy };
+        let aligned = [OTHER_JWKS.to_owned(), JWKS_URI.to_owned()];
+        // The signing key is in the other issuer's set only: refused.
+        let source = Source::default();
+        source.answer(OTHER_JWKS, Answer::Ok(jwks(true)));
+        source.answer(JWKS_URI, Answer::Ok(jwks(false)));
+        let keys = IssuerKeys::new(&source, &both, &aligned, SETTINGS);
+        let result = block_on(keys.verify(&token, NOW, &Portable, &TokenCache::default()));
+        assert_eq!(result, Err(AuthError::InvalidToken(TokenError::UnknownKeyId)));
+        assert!(
+            source.0.gets.borrow().iter().all(|url| url == JWKS_URI),
+            "only its own issuer's keys were fetched"
+        );
+        // In its own issuer's set: verified. One shared set: verified for either.
+        let source = Source::default();
+        source.answer(OTHER_JWKS, Answer::Ok(jwks(false)));
+        source.answer(JWKS_URI, Answer::Ok(jwks(true)));
+        let keys = IssuerKeys::new(&source, &both, &aligned, SETTINGS);
+        assert!(block_on(keys.verify(&token, NOW, &Portable, &TokenCache::default())).is_ok());
+        let shared = IssuerKeys::new(&source, &both, &[JWKS_URI.into()], SETTINGS);
+        assert!(block_on(shared.verify(&token, NOW, &Portable, &TokenCache::default())).is_ok());
+    }
+}
