@@ -51,3 +51,23 @@ export function copyHeaders(response, drop, read) {
   for (const name of drop.split(SEP)) headers.delete(name);
   return [headers, headers.get(read)];
 }
+
+/** The body piped through `filter` (an EventFilter from wasm): one
+ *  synchronous call per chunk, complete events out as they complete. A
+ *  filter that throws errors the stream (the client sees it cut). */
+export function filterEvents(body, filter) {
+  const done = () => filter.free();
+  return body.pipeThrough(new TransformStream({
+    transform(chunk, controller) {
+      let out;
+      try {
+        out = filter.push(chunk);
+      } catch (error) {
+        done();
+        throw error;
+      }
+      if (out.length > 0) controller.enqueue(out);
+    },
+    flush: done,
+  }));
+}

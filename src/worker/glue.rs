@@ -6,6 +6,9 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use worker::js_sys::{Array, Promise};
 use worker::web_sys;
 
+use super::log;
+use crate::mcp::sse::{SseError, SseFilter};
+
 /// What separates the fields of the joined strings (no header, name or URL holds one).
 pub const SEP: char = '\n';
 
@@ -34,4 +37,39 @@ extern "C" {
     /// the SEP-joined `drop` names, and the value of header `read` (or null).
     #[wasm_bindgen(js_name = copyHeaders)]
     pub fn copy_headers(response: &web_sys::Response, drop: &str, read: &str) -> Array;
+
+    /// `body` through a `TransformStream` that calls `filter.push` per chunk.
+    #[wasm_bindgen(js_name = filterEvents)]
+    pub fn filter_events(body: &web_sys::ReadableStream, filter: EventFilter) -> web_sys::ReadableStream;
+}
+
+/// The SSE list filter as `glue.js` drives it: one synchronous call per
+/// chunk of the origin's stream, instead of a Rust stream polled through
+/// futures (which cost more than the filtering).
+#[wasm_bindgen]
+pub struct EventFilter(SseFilter);
+
+impl EventFilter {
+    pub fn new(filter: SseFilter) -> Self {
+        Self(filter)
+    }
+}
+
+#[wasm_bindgen]
+impl EventFilter {
+    /// The bytes of the events this chunk completed; throws (the stream is
+    /// cut) when a list response cannot be filtered, and logs why.
+    pub fn push(&mut self, chunk: &[u8]) -> Result<Vec<u8>, JsValue> {
+        self.0.push(chunk).map_err(|err| {
+            let why = match err {
+                SseError::Unreadable => "a list response could not be read",
+                SseError::EventTooLarge => "an event is too large to filter",
+            };
+            worker::console_error!(
+                "{}",
+                log::event("mcp_edge_guard.stream_cut", serde_json::json!({ "detail": why }))
+            );
+            JsValue::from_str(why)
+        })
+    }
 }

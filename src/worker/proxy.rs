@@ -10,14 +10,12 @@
 
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use wasm_bindgen::{JsCast, JsValue};
-use worker::{ByteStream, Headers, Result, console_error, web_sys};
+use worker::{Headers, Result, web_sys};
 
 use super::admit::{Admitted, McpMethod};
 use super::fetch::{FetchFailure, declared_length, read_whole, send};
-use super::glue::{self, SEP};
-use super::log;
+use super::glue::{self, EventFilter, SEP};
 use super::request::Incoming;
 use crate::http::media_type;
 use crate::mcp::config::GatewayConfig;
@@ -25,7 +23,7 @@ use crate::mcp::denial::OriginFailure;
 use crate::mcp::identity::identity_headers;
 use crate::mcp::list_filter::ListFilter;
 use crate::mcp::session;
-use crate::mcp::sse::{MAX_EVENT_BYTES, SseError, SseFilter};
+use crate::mcp::sse::{MAX_EVENT_BYTES, SseFilter};
 
 /// Request headers forwarded as they came.
 const FORWARDED: [&str; 4] = ["Accept", "MCP-Protocol-Version", "Last-Event-ID", "User-Agent"];
@@ -101,19 +99,18 @@ async fn filtered(
     if essence == media_type::JSON && media_type::check_json(Some(&content_type)).is_err() {
         return Ok(Err(OriginFailure::UnreadableList));
     }
+    let init = web_sys::ResponseInit::new();
+    init.set_status(status);
+    init.set_headers(&headers.0);
     let response = match essence.as_str() {
         media_type::JSON => {
             let read = read_whole(declared, || response.array_buffer(), Some(body), MAX_EVENT_BYTES).await?;
             let Some(read) = read else { return Ok(Err(OriginFailure::UnreadableList)) };
-            let init = web_sys::ResponseInit::new();
-            init.set_status(status);
-            init.set_headers(&headers.0);
-            let rewritten = match lists.filter_json(&read.bytes) {
-                Ok(rewritten) => rewritten,
-                Err(_) => return Ok(Err(OriginFailure::UnreadableList)),
+            let Ok(rewritten) = lists.filter_json(&read.bytes) else {
+                return Ok(Err(OriginFailure::UnreadableList));
             };
             // Unchanged, the buffer read goes back as it is; else the new bytes.
-            let response = match (rewritten, read.buffer) {
+            match (rewritten, read.buffer) {
                 (None, Some(buffer)) => {
                     web_sys::Response::new_with_opt_buffer_source_and_init(Some(&buffer), &init)?
                 }
@@ -121,29 +118,15 @@ async fn filtered(
                     let mut bytes = rewritten.unwrap_or(read.bytes);
                     web_sys::Response::new_with_opt_u8_array_and_init(Some(&mut bytes), &init)?
                 }
-            };
-            return Ok(Ok(response));
+            }
         }
         media_type::EVENT_STREAM => {
-            let mut events = SseFilter::new(lists);
-            let stream = ByteStream::from(body).map(move |chunk| {
-                events.push(&chunk?).map_err(|err| {
-                    let why = match err {
-                        SseError::Unreadable => "a list response could not be read",
-                        SseError::EventTooLarge => "an event is too large to filter",
-                    };
-                    console_error!(
-                        "{}",
-                        log::event("mcp_edge_guard.stream_cut", serde_json::json!({ "detail": why }))
-                    );
-                    worker::Error::RustError(why.to_owned())
-                })
-            });
-            worker::Response::from_stream(stream)?
+            let events = glue::filter_events(&body, EventFilter::new(SseFilter::new(lists)));
+            web_sys::Response::new_with_opt_readable_stream_and_init(Some(&events), &init)?
         }
         _ => return Ok(Err(OriginFailure::UnreadableList)),
     };
-    Ok(Ok(response.with_status(status).with_headers(Headers(headers.0.clone())).into()))
+    Ok(Ok(response))
 }
 
 /// The origin request's headers as `glue::headers_from` takes them.
