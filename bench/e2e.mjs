@@ -338,6 +338,50 @@ export async function startGatewayWorker({ port, originUrl, issuer, audience, jw
  * and the gateway's port and audience (tokens name it before it starts).
  * Each started server's close goes into `cleanups`.
  */
+/**
+ * A bounded benchmark run: what to close at the end (`cleanups`, closed in
+ * reverse by `cleanup`, also on SIGINT/SIGTERM and when the run outlives
+ * `budgetMs`), and a log with the run's clock.
+ */
+export function startRun(budgetMs) {
+  const cleanups = [];
+  let cleaning;
+  const cleanup = () => {
+    cleaning ??= (async () => {
+      for (const close of cleanups.reverse()) {
+        try {
+          await close();
+        } catch (error) {
+          console.error(`cleanup: ${error.message}`);
+        }
+      }
+    })();
+    return cleaning;
+  };
+  const watchdog = setTimeout(async () => {
+    console.error(`\n!!! run exceeded its budget of ${Math.round(budgetMs / 1000)} s; stopping`);
+    await cleanup();
+    process.exit(3);
+  }, budgetMs);
+  watchdog.unref();
+  const onSignal = async (signal) => {
+    console.error(`\n${signal}: stopping`);
+    await cleanup();
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  /** The run ended: no watchdog, no signal handlers any more. */
+  const finish = () => {
+    clearTimeout(watchdog);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  };
+  const started = performance.now();
+  const log = (text) => console.error(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${text}`);
+  return { cleanups, cleanup, finish, log, started };
+}
+
 export async function startPeers(cleanups) {
   const origin = await startOrigin();
   cleanups.push(origin.close);
@@ -369,14 +413,14 @@ export function tokenCursor(tokens) {
 }
 
 /** One autocannon run; `cursor` given: a fresh token per request. */
-export function load({ url, token, cursor, connections, duration }) {
+export function load({ url, token, cursor, connections, duration, body = BODY }) {
   const headers = { ...BASE_HEADERS };
   if (token) headers.authorization = `Bearer ${token}`;
   const options = {
     url,
     method: 'POST',
     headers,
-    body: BODY,
+    body,
     connections,
     duration,
     pipelining: 1,
@@ -409,13 +453,14 @@ export function load({ url, token, cursor, connections, duration }) {
 const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
 const round3 = (x) => Math.round(x * 1000) / 1000;
 
-function summarize({ result, latencies }) {
+export function summarize({ result, latencies }) {
   let sum = 0;
   for (const value of latencies) sum += value;
   return {
     rps: Math.round(result.requests.average),
     rps_stddev: Math.round(result.requests.stddev),
     total: result.requests.total,
+    bytes_per_response: result.requests.total ? Math.round(result.throughput.total / result.requests.total) : NaN,
     responses_timed: latencies.length,
     p50_ms: round3(percentile(latencies, 50)),
     p90_ms: round3(percentile(latencies, 90)),
@@ -483,36 +528,7 @@ async function main() {
   // Bounded run time: every row is bounded by autocannon's duration; this is the backstop.
   const rowsCount = 2 + algs.length * 4;
   const budgetMs = (rowsCount * (duration + warmup + 15) + 300) * 1000;
-  const cleanups = [];
-  let cleaning;
-  const cleanup = () => {
-    cleaning ??= (async () => {
-      for (const close of cleanups.reverse()) {
-        try {
-          await close();
-        } catch (error) {
-          console.error(`cleanup: ${error.message}`);
-        }
-      }
-    })();
-    return cleaning;
-  };
-  const watchdog = setTimeout(async () => {
-    console.error(`\n!!! run exceeded its budget of ${Math.round(budgetMs / 1000)} s; stopping`);
-    await cleanup();
-    process.exit(3);
-  }, budgetMs);
-  watchdog.unref();
-  const onSignal = async (signal) => {
-    console.error(`\n${signal}: stopping`);
-    await cleanup();
-    process.exit(130);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-
-  const started = performance.now();
-  const log = (text) => console.error(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${text}`);
+  const { cleanups, cleanup, finish, log, started } = startRun(budgetMs);
   try {
     const { origin, keys, auth, port: gatewayPort, audience } = await startPeers(cleanups);
     log(`origin ${origin.url}, issuer ${auth.issuer}, audience ${audience}`);
@@ -656,9 +672,7 @@ async function main() {
     if (invalid.length) process.exitCode = 1;
   } finally {
     await cleanup();
-    clearTimeout(watchdog);
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    finish();
   }
 }
 

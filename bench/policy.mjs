@@ -36,8 +36,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { SignJWT } from 'jose';
-import autocannon from 'autocannon';
-import { BASE_HEADERS, BUILD, OUT, ROOT, freePort, parseArgs, startGatewayWorker, startPeers, startProxyWorker } from './e2e.mjs';
+import { BASE_HEADERS, BUILD, OUT, ROOT, freePort, load, parseArgs, startGatewayWorker, startPeers, startProxyWorker, startRun, summarize } from './e2e.mjs';
 
 // ---------------------------------------------------------------- the policy and the tools
 
@@ -163,46 +162,6 @@ async function startListOrigin() {
   };
 }
 
-// ---------------------------------------------------------------- load
-
-/** One autocannon run with `body` (e2e.mjs's `load` with a body of our choice). */
-function loadBody({ url, token, body, connections, duration }) {
-  const headers = { ...BASE_HEADERS };
-  if (token) headers.authorization = `Bearer ${token}`;
-  const instance = autocannon({ url, method: 'POST', headers, body, connections, duration, pipelining: 1, timeout: 10 });
-  const latencies = { values: new Float64Array(1 << 16), count: 0 };
-  instance.on('response', (_client, _status, _bytes, responseTime) => {
-    if (latencies.count === latencies.values.length) {
-      const bigger = new Float64Array(latencies.values.length * 2);
-      bigger.set(latencies.values);
-      latencies.values = bigger;
-    }
-    latencies.values[latencies.count++] = responseTime;
-  });
-  return instance.then((result) => ({ result, latencies: latencies.values.subarray(0, latencies.count).sort() }));
-}
-
-const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
-const round3 = (x) => Math.round(x * 1000) / 1000;
-
-function summarize({ result, latencies }) {
-  return {
-    rps: Math.round(result.requests.average),
-    rps_stddev: Math.round(result.requests.stddev),
-    total: result.requests.total,
-    bytes_per_response: result.requests.total ? Math.round(result.throughput.total / result.requests.total) : NaN,
-    p50_ms: round3(percentile(latencies, 50)),
-    p90_ms: round3(percentile(latencies, 90)),
-    p99_ms: round3(percentile(latencies, 99)),
-    '2xx': result['2xx'],
-    non2xx: result.non2xx,
-    errors: result.errors,
-    timeouts: result.timeouts,
-    status_codes: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, Number(count)])),
-    duration_s: result.duration,
-  };
-}
-
 /** The JSON-RPC messages of a response body (JSON, or the `data:` of SSE events). */
 function messagesOf(contentType, text) {
   if (contentType.startsWith('text/event-stream')) {
@@ -285,36 +244,7 @@ async function main() {
   }
   const ROWS = 8;
   const budgetMs = (ROWS * (duration + warmup + 15) + 300) * 1000;
-  const cleanups = [];
-  let cleaning;
-  const cleanup = () => {
-    cleaning ??= (async () => {
-      for (const close of cleanups.reverse()) {
-        try {
-          await close();
-        } catch (error) {
-          console.error(`cleanup: ${error.message}`);
-        }
-      }
-    })();
-    return cleaning;
-  };
-  const watchdog = setTimeout(async () => {
-    console.error(`\n!!! run exceeded its budget of ${Math.round(budgetMs / 1000)} s; stopping`);
-    await cleanup();
-    process.exit(3);
-  }, budgetMs);
-  watchdog.unref();
-  const onSignal = async (signal) => {
-    console.error(`\n${signal}: stopping`);
-    await cleanup();
-    process.exit(130);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-
-  const started = performance.now();
-  const log = (text) => console.error(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${text}`);
+  const { cleanups, cleanup, finish, log, started } = startRun(budgetMs);
   try {
     // startPeers' own origin answers only tools/call; ours answers tools/list too.
     const { keys, auth, port: firstPort, audience } = await startPeers(cleanups);
@@ -371,8 +301,8 @@ async function main() {
     const rows = [];
     for (const def of rowDefs) {
       const { n, label, url, token: rowToken, body } = def;
-      if (warmup > 0) await loadBody({ url, token: rowToken, body, connections, duration: warmup });
-      const row = { n, label, gateway: def.gw ?? null, sse: !!def.sse, probe: def.probe, ...summarize(await loadBody({ url, token: rowToken, body, connections, duration })) };
+      if (warmup > 0) await load({ url, token: rowToken, body, connections, duration: warmup });
+      const row = { n, label, gateway: def.gw ?? null, sse: !!def.sse, probe: def.probe, ...summarize(await load({ url, token: rowToken, body, connections, duration })) };
       rows.push(row);
       const problems = [];
       if (row.non2xx) problems.push(`${row.non2xx} non-2xx (${JSON.stringify(row.status_codes)})`);
@@ -434,9 +364,7 @@ async function main() {
     if (invalid.length) process.exitCode = 1;
   } finally {
     await cleanup();
-    clearTimeout(watchdog);
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    finish();
   }
 }
 
