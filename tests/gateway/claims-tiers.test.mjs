@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SESSION_SECRET, gatewayFor, startStack } from './harness.mjs';
-import { initializeBody, mcpHeaders, post } from './mcp.mjs';
+import { assertMisconfigured, health, initializeBody, mcpHeaders, post } from './mcp.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -62,28 +62,6 @@ async function forwarded(stack, url, token, headers = {}) {
   return stack.origin.requests.at(-1).headers;
 }
 
-async function health(url) {
-  const response = await fetch(`${url}/health`);
-  return { status: response.status, body: await response.json() };
-}
-
-/** The gateway refuses requests as misconfigured and /health names `code`. */
-async function assertMisconfigured(gateway, token, code, label) {
-  const response = await fetch(`${gateway.url}/mcp`, {
-    method: 'POST',
-    headers: mcpHeaders({ token }),
-    body: JSON.stringify(initializeBody()),
-  });
-  const text = await response.text();
-  assert.equal(response.status, 500, `${label}: HTTP ${response.status} ${text.slice(0, 200)}`);
-  const body = JSON.parse(text);
-  assert.equal(body.error, 'server_misconfigured', label);
-  assert.ok(body.problems.includes(code), `${label}: ${JSON.stringify(body.problems)}`);
-  const h = await health(gateway.url);
-  assert.equal(h.status, 503, `${label}: ${JSON.stringify(h.body)}`);
-  assert.equal(h.body.config, 'invalid', label);
-  assert.ok(h.body.problems.includes(code), `${label}: ${JSON.stringify(h.body)}`);
-}
 
 describe('CLAIM_HEADERS: verified claims to the origin', () => {
   let stack;

@@ -66,3 +66,29 @@ export function rawRequest(url, method, headers = {}, body) {
     req.end(body);
   });
 }
+
+/** GET /health: status and JSON body. */
+export async function health(url) {
+  const response = await fetch(`${url}/health`);
+  return { status: response.status, body: await response.json() };
+}
+
+/**
+ * The gateway refuses MCP requests as misconfigured (500, the problem
+ * `code`), /health answers 503 naming it, and (given `origin`) nothing
+ * reached the origin.
+ */
+export async function assertMisconfigured(gateway, token, code, label, origin) {
+  const seen = origin?.requests.length;
+  const response = await fetch(`${gateway.url}/mcp`, { method: 'POST', headers: mcpHeaders({ token }), body: JSON.stringify(initializeBody()) });
+  const text = await response.text();
+  assert.equal(response.status, 500, `${label}: HTTP ${response.status} ${text.slice(0, 200)}`);
+  const body = JSON.parse(text);
+  assert.equal(body.error, 'server_misconfigured', label);
+  assert.ok(body.problems.includes(code), `${label}: ${JSON.stringify(body.problems)}`);
+  const h = await health(gateway.url);
+  assert.equal(h.status, 503, `${label}: ${JSON.stringify(h.body)}`);
+  assert.equal(h.body.config, 'invalid', label);
+  assert.ok(h.body.problems.includes(code), `${label}: ${JSON.stringify(h.body)}`);
+  if (origin) assert.equal(origin.requests.length, seen, `${label}: the origin saw nothing`);
+}

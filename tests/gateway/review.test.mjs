@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { gatewayFor, messages, startStack } from './harness.mjs';
-import { initializeBody, mcpHeaders, openSession, post, rawRequest, rpc } from './mcp.mjs';
+import { assertMisconfigured, health, initializeBody, mcpHeaders, openSession, post, rawRequest, rpc } from './mcp.mjs';
 
 /** Sessions through one gateway URL, one per token (a session is bound to its principal). */
 function sessions(url) {
@@ -62,26 +62,6 @@ async function expectDenied(stack, url, { token, session, body }, label = JSON.s
   assert.equal(stack.origin.requests.length, seen, `${label}: the origin saw nothing`);
 }
 
-async function health(url) {
-  const response = await fetch(`${url}/health`);
-  return { status: response.status, body: await response.json() };
-}
-
-/** The gateway refuses MCP requests as misconfigured and /health names `code`. */
-async function assertMisconfigured(stack, gateway, token, code, label) {
-  const seen = stack.origin.requests.length;
-  const response = await fetch(`${gateway.url}/mcp`, { method: 'POST', headers: mcpHeaders({ token }), body: JSON.stringify(initializeBody()) });
-  const text = await response.text();
-  assert.equal(response.status, 500, `${label}: HTTP ${response.status} ${text.slice(0, 200)}`);
-  const body = JSON.parse(text);
-  assert.equal(body.error, 'server_misconfigured', label);
-  assert.ok(body.problems.includes(code), `${label}: ${JSON.stringify(body.problems)}`);
-  const h = await health(gateway.url);
-  assert.equal(h.status, 503, `${label}: ${JSON.stringify(h.body)}`);
-  assert.equal(h.body.config, 'invalid', label);
-  assert.ok(h.body.problems.includes(code), `${label}: ${JSON.stringify(h.body)}`);
-  assert.equal(stack.origin.requests.length, seen, `${label}: the origin saw nothing`);
-}
 
 // ------------------------------------------------------------------ tests
 
@@ -383,7 +363,7 @@ describe('CLAIM_HEADERS: reserved names, spaces in values', () => {
     for (const header of ['Mcp-Name', 'mcp-anything', 'MCP-Session-Id', 'Mcp-Protocol-Version', 'User-Agent', 'Accept']) {
       const gateway = await gatewayFor(stack, stack.origin.url, { vars: { CLAIM_HEADERS: JSON.stringify({ groups: 'X-Auth-Groups', tenant: header }) } });
       try {
-        await assertMisconfigured(stack, gateway, full, 'CLAIM_HEADERS:invalid', header);
+        await assertMisconfigured(gateway, full, 'CLAIM_HEADERS:invalid', header, stack.origin);
       } finally {
         await gateway.close();
       }
@@ -423,7 +403,7 @@ describe('RATE_LIMIT_TIERS naming an unbound binding', () => {
     for (const options of [{}, { rateLimit: { limit: 100, period: 60 } }]) {
       const gateway = await gatewayFor(stack, stack.origin.url, { ...options, vars: { RATE_LIMIT_TIERS: TIERS } });
       try {
-        await assertMisconfigured(stack, gateway, token, 'RATE_LIMIT_TIERS:invalid', JSON.stringify(options));
+        await assertMisconfigured(gateway, token, 'RATE_LIMIT_TIERS:invalid', JSON.stringify(options), stack.origin);
       } finally {
         await gateway.close();
       }
