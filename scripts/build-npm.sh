@@ -16,7 +16,7 @@ rm -rf pkg && mkdir -p pkg
 for target in nodejs web bundler; do
   dir=pkg/$([ "$target" = nodejs ] && echo node || echo "$target")
   "$TOOLS/bin/wasm-bindgen" --target "$target" --out-dir "$dir" --out-name mcp_edge_guard "$wasm"
-  "$WASM_OPT" -Oz --strip-debug --strip-producers "${features[@]/#/--enable-}" \
+  "$WASM_OPT" -Oz --strip-debug --strip-producers --strip-target-features "${features[@]/#/--enable-}" \
     "$dir/mcp_edge_guard_bg.wasm" -o "$dir/mcp_edge_guard_bg.wasm"
 done
 # The three targets' wasm files are byte for byte the same: the Node build

@@ -19,6 +19,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)
 )]
 
+mod base64url;
 mod http;
 // The key cache and refresh loop serve the adapters; the featureless build
 // (the core's own tests) compiles them without a caller.

@@ -12,7 +12,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
-use base64ct::{Base64UrlUnpadded, Encoding};
+use crate::base64url;
 use js_sys::{Array, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -103,7 +103,7 @@ impl SignatureVerifier for WebCrypto {
 }
 
 async fn import(alg: Algorithm, key: &PublicKey) -> Result<JsValue, JsValue> {
-    let b64 = |bytes: &[u8]| JsValue::from_str(&Base64UrlUnpadded::encode_string(bytes));
+    let b64 = |bytes: &[u8]| JsValue::from_str(&base64url::encode(bytes));
     let jwk = match key {
         PublicKey::Rsa { n, e } => object(&[("kty", "RSA".into()), ("n", b64(n)), ("e", b64(e))])?,
         PublicKey::P256 { x, y } => {

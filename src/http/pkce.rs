@@ -2,24 +2,24 @@
 //! `state` values. Randomness comes from the caller (the npm bindings use
 //! `getrandom`), so this stays pure and testable.
 
-use base64ct::{Base64UrlUnpadded, Encoding};
+use crate::base64url;
 use sha2::{Digest, Sha256};
 
 /// A code verifier from 32 random bytes: 43 base64url characters, inside the
 /// 43–128 `unreserved` characters of RFC 7636 §4.1 (256 bits of entropy, as
 /// §7.1 recommends).
 pub fn code_verifier(random: &[u8; 32]) -> String {
-    Base64UrlUnpadded::encode_string(random)
+    base64url::encode(random)
 }
 
 /// `BASE64URL(SHA256(ASCII(code_verifier)))` (RFC 7636 §4.2, method S256).
 pub fn s256_challenge(verifier: &str) -> String {
-    Base64UrlUnpadded::encode_string(&Sha256::digest(verifier.as_bytes()))
+    base64url::encode(&Sha256::digest(verifier.as_bytes()))
 }
 
 /// An opaque `state` value (RFC 6749 §10.12) from 16 random bytes.
 pub fn state(random: &[u8; 16]) -> String {
-    Base64UrlUnpadded::encode_string(random)
+    base64url::encode(random)
 }
 
 /// Whether a string is a valid code verifier (RFC 7636 §4.1).

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use base64ct::{Base64UrlUnpadded, Encoding};
+use crate::base64url;
 use serde::Deserialize;
 
 use crate::http::error::AuthError;
@@ -98,7 +98,7 @@ fn unverified_issuer(token: &str) -> Option<String> {
         iss: String,
     }
     let payload = token.split('.').nth(1)?;
-    let bytes = Base64UrlUnpadded::decode_vec(payload).ok()?;
+    let bytes = base64url::decode(payload)?;
     serde_json::from_slice::<Payload>(&bytes).ok().map(|payload| payload.iss)
 }
 
@@ -107,7 +107,7 @@ mod tests {
     use super::*;
 
     fn token(payload: &str) -> String {
-        format!("e30.{}.c2ln", Base64UrlUnpadded::encode_string(payload.as_bytes()))
+        format!("e30.{}.c2ln", base64url::encode(payload.as_bytes()))
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! moduli outside 2048–4096 bits refused (RFC 7518 §3.3), `use` other than
 //! `sig` and `key_ops` without `verify` skipped (RFC 7517 §4.2–4.3).
 
-use base64ct::{Base64UrlUnpadded, Encoding};
+use crate::base64url;
 
 use crate::keys::jwks::{Jwk, PublicKey, SkipReason};
 use crate::verify::algorithm::{Algorithm, KeyFamily};
@@ -111,7 +111,7 @@ pub(super) fn parse_key(value: &serde_json::Value) -> Result<Jwk, SkipReason> {
 fn public_key(members: &Members<'_>, family: KeyFamily) -> Result<PublicKey, SkipReason> {
     let bytes = |member: Option<&str>| {
         let text = member.ok_or(SkipReason::BadMembers)?;
-        Base64UrlUnpadded::decode_vec(text).map_err(|_| SkipReason::BadMembers)
+        base64url::decode(text).ok_or(SkipReason::BadMembers)
     };
     let curve = || members.crv.ok_or(SkipReason::BadMembers);
     let coordinate = |bytes: Vec<u8>| <[u8; 32]>::try_from(bytes).map_err(|_| SkipReason::BadMembers);

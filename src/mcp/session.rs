@@ -8,7 +8,7 @@
 //! Both parts are base64url, so the wrapped id stays visible ASCII (MCP
 //! Streamable HTTP §Session Management).
 
-use base64ct::{Base64UrlUnpadded, Encoding};
+use crate::base64url;
 
 use crate::mcp::secret::{GatewaySecret, Purpose};
 use crate::verify::principal::Principal;
@@ -23,11 +23,7 @@ pub(crate) struct UnknownSession;
 /// The session id the client sees for `origin_id`.
 pub(crate) fn wrap(secret: &GatewaySecret, origin_id: &str, principal: &Principal) -> String {
     let tag = secret.tag(Purpose::Session, &fields(origin_id, principal));
-    format!(
-        "{}.{}",
-        Base64UrlUnpadded::encode_string(origin_id.as_bytes()),
-        Base64UrlUnpadded::encode_string(&tag)
-    )
+    format!("{}.{}", base64url::encode(origin_id.as_bytes()), base64url::encode(&tag))
 }
 
 /// The origin's session id inside `presented`, if it was wrapped for `principal`.
@@ -40,9 +36,9 @@ pub(crate) fn unwrap(
         return Err(UnknownSession);
     }
     let (id, tag) = presented.split_once('.').ok_or(UnknownSession)?;
-    let id = Base64UrlUnpadded::decode_vec(id).map_err(|_| UnknownSession)?;
+    let id = base64url::decode(id).ok_or(UnknownSession)?;
     let id = String::from_utf8(id).map_err(|_| UnknownSession)?;
-    let tag = Base64UrlUnpadded::decode_vec(tag).map_err(|_| UnknownSession)?;
+    let tag = base64url::decode(tag).ok_or(UnknownSession)?;
     if secret.verify(Purpose::Session, &fields(&id, principal), &tag) { Ok(id) } else { Err(UnknownSession) }
 }
 
@@ -102,7 +98,7 @@ mod tests {
         let alice = principal("alice", "agent");
         let wrapped = wrap(&secret(), "s1", &alice);
         let (id, tag) = wrapped.split_once('.').expect("two parts");
-        let swapped = format!("{}.{tag}", Base64UrlUnpadded::encode_string(b"s2"));
+        let swapped = format!("{}.{tag}", base64url::encode(b"s2"));
         let other_key = GatewaySecret::new("another secret of at least 32 bytes!").expect("long enough");
         for presented in ["s1", "", ".", &format!("{id}."), &swapped, &"a".repeat(2000), "*.*"] {
             assert_eq!(unwrap(&secret(), presented, &alice), Err(UnknownSession), "{presented}");

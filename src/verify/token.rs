@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use base64ct::{Base64UrlUnpadded, Encoding};
+use crate::base64url;
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
@@ -68,7 +68,7 @@ impl<'t> UntrustedJwt<'t> {
         else {
             return Err(TokenError::Malformed);
         };
-        let decode = |part: &str| Base64UrlUnpadded::decode_vec(part).map_err(|_| TokenError::Malformed);
+        let decode = |part: &str| base64url::decode(part).ok_or(TokenError::Malformed);
         let header: Header = serde_json::from_slice(&decode(header)?).map_err(|_| TokenError::Malformed)?;
         let (payload, signature) = (decode(payload)?, decode(signature)?);
         if header.crit.0 {
@@ -192,13 +192,11 @@ impl fmt::Debug for UntrustedJwt<'_> {
 
 #[cfg(test)]
 mod tests {
-    use base64ct::{Base64UrlUnpadded, Encoding};
-
     use super::*;
     use crate::verify::policy::DEFAULT_MAX_TOKEN_BYTES;
 
     fn b64(json: &str) -> String {
-        Base64UrlUnpadded::encode_string(json.as_bytes())
+        base64url::encode(json.as_bytes())
     }
 
     fn token(header: &str) -> String {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use worker::{Cache, Delay, Headers, Response, console_error, console_log};
 
-use base64ct::{Base64UrlUnpadded, Encoding};
+use crate::base64url;
 
 use super::fetch::{FetchFailure, declared_length, read_limited, send};
 use super::glue;
@@ -66,7 +66,7 @@ impl KeySource for EdgeKeys {
         let body = response.bytes().await.map_err(platform)?;
         let copy = SharedCopy { body, fetched_at, fresh_until };
         if let Some(secret) = &self.secret {
-            let tag = tag.and_then(|tag| Base64UrlUnpadded::decode_vec(&tag).ok()).unwrap_or_default();
+            let tag = tag.and_then(|tag| base64url::decode(&tag)).unwrap_or_default();
             if !with_fields(jwks_uri, &copy, |fields| secret.verify(Purpose::SharedKeys, fields, &tag)) {
                 return Err(KeyFetchError::SharedCopyRejected);
             }
@@ -87,7 +87,7 @@ impl KeySource for EdgeKeys {
         headers.set("X-Fresh-Until", &copy.fresh_until.to_string()).map_err(platform)?;
         if let Some(secret) = &self.secret {
             let tag = with_fields(jwks_uri, copy, |fields| secret.tag(Purpose::SharedKeys, fields));
-            headers.set(TAG_HEADER, &Base64UrlUnpadded::encode_string(&tag)).map_err(platform)?;
+            headers.set(TAG_HEADER, &base64url::encode(&tag)).map_err(platform)?;
         }
         let response = Response::from_bytes(copy.body.clone()).map_err(platform)?.with_headers(headers);
         let cache = Cache::open(CACHE_NAME.to_owned()).await;
@@ -120,7 +120,7 @@ fn with_fields<R>(jwks_uri: &str, copy: &SharedCopy, use_fields: impl FnOnce(&[&
 
 /// One cache entry per key-set URL (base64url: no escaping to get wrong).
 fn cache_key(jwks_uri: &str) -> String {
-    format!("{CACHE_KEY_BASE}?uri={}", Base64UrlUnpadded::encode_string(jwks_uri.as_bytes()))
+    format!("{CACHE_KEY_BASE}?uri={}", base64url::encode(jwks_uri.as_bytes()))
 }
 
 fn platform(err: impl ToString) -> KeyFetchError {
