@@ -39,12 +39,12 @@ test: bootstrap
 	VECTORS_DIR=$(CURDIR)/$(OUT)/vectors cargo test --test vectors
 	@# The gateway in workerd against the real peers.
 	bash scripts/build-worker.sh
-	node --test --test-concurrency=1 tests/gateway/
+	node --test --test-concurrency=1 --test-timeout=300000 tests/gateway/
 	@# The npm package: the same vectors in Node and Chromium, oidc-provider via jwksUri, npm pack + tsc.
 	bash scripts/build-npm.sh
-	node --test --test-concurrency=1 tests/npm/
+	node --test --test-concurrency=1 --test-timeout=300000 tests/npm/
 	@# The browser demo (www/) end to end in Chromium: discovery, DCR, PKCE, step-up, client credentials.
-	node --test tests/demo/
+	node --test --test-timeout=300000 tests/demo/
 	@# The deployable bundle: Worker plus the www/ demo as static assets.
 	WRANGLER_SEND_METRICS=false node_modules/.bin/wrangler deploy --dry-run --no-bundle --outdir $(OUT)/deploy
 
