@@ -7,7 +7,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::mcp::identity::header_safe;
+use crate::mcp::identity::{CLIENT_ID_HEADER, SCOPES_HEADER, SUBJECT_HEADER, header_safe};
 use crate::verify::principal::Principal;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -88,7 +88,7 @@ impl ClaimHeaders {
 
 /// The identity headers the gateway sets itself.
 fn is_identity(lower: &str) -> bool {
-    matches!(lower, "x-auth-subject" | "x-auth-client-id" | "x-auth-scopes")
+    [SUBJECT_HEADER, CLIENT_ID_HEADER, SCOPES_HEADER].iter().any(|name| name.eq_ignore_ascii_case(lower))
 }
 
 /// A claim as a header value: made header-safe, and with the spaces a
