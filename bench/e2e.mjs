@@ -654,7 +654,7 @@ async function main() {
         {
           date: new Date().toISOString(),
           config: { duration, connections, warmup, algs, tokens_per_alg: tokenCount, body: JSON.parse(BODY), compatibilityDate: COMPATIBILITY_DATE },
-          environment: { node: process.version, miniflare: miniflareVersion(), cpus: cpus().length, cpu_model: cpus()[0]?.model?.trim() },
+          environment: environment(),
           minting,
           jose_bundle: { bytes: bundle.bytes, ms: Math.round(bundle.ms), jose_modules: bundle.joseFiles },
           jwks_fetches: { jose: auth.fetches('jose'), gateway: auth.fetches('gateway') },
@@ -676,12 +676,17 @@ async function main() {
   }
 }
 
-function miniflareVersion() {
+export function miniflareVersion() {
   try {
     return JSON.parse(readFileSync(join(ROOT, 'node_modules/miniflare/package.json'), 'utf8')).version;
   } catch {
     return 'unknown';
   }
+}
+
+/** Where a run ran, for its JSON record. */
+export function environment() {
+  return { node: process.version, miniflare: miniflareVersion(), cpus: cpus().length, cpu_model: cpus()[0]?.model?.trim() };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

@@ -29,14 +29,14 @@
 // Needs build/; contacts nothing but 127.0.0.1.
 
 import { createServer } from 'node:http';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { SignJWT } from 'jose';
-import { BASE_HEADERS, BUILD, OUT, ROOT, freePort, load, parseArgs, startGatewayWorker, startPeers, startProxyWorker, startRun, summarize } from './e2e.mjs';
+import { BASE_HEADERS, BUILD, OUT, environment, freePort, load, miniflareVersion, parseArgs, startGatewayWorker, startPeers, startProxyWorker, startRun, summarize } from './e2e.mjs';
 
 // ---------------------------------------------------------------- the policy and the tools
 
@@ -348,7 +348,7 @@ async function main() {
         {
           date: new Date().toISOString(),
           config: { duration, connections, warmup, token: { alg: 'EdDSA', scope: TOKEN_SCOPE, claims: TOKEN_CLAIMS }, policy: POLICY, tool_scopes: SHORTHAND, list_bytes: LIST_JSON.length, tools: TOOL_NAMES.length, kept: KEPT.length },
-          environment: { node: process.version, miniflare: miniflareVersion(), cpus: cpus().length, cpu_model: cpus()[0]?.model?.trim() },
+          environment: environment(),
           jwks_fetches: Object.fromEntries(Object.keys(gateways).map((name) => [name, auth.fetches(name)])),
           origin_requests: origin.requests(),
           rows,
@@ -365,14 +365,6 @@ async function main() {
   } finally {
     await cleanup();
     finish();
-  }
-}
-
-function miniflareVersion() {
-  try {
-    return JSON.parse(readFileSync(join(ROOT, 'node_modules/miniflare/package.json'), 'utf8')).version;
-  } catch {
-    return 'unknown';
   }
 }
 
