@@ -29,11 +29,14 @@ grep -q '/../web/mcp_edge_guard_bg.wasm' pkg/node/mcp_edge_guard.js
 # The web and bundler builds are ES modules; say so, or TypeScript's nodenext
 # resolution treats them as CommonJS.
 for dir in pkg/web pkg/bundler; do printf '{ "type": "module" }\n' >"$dir/package.json"; done
+# The Node build requires its JS snippet (src/npm/principal.js), an ES module
+# (require(esm): Node ^20.19 || >=22.12, as package.json's engines say).
+printf '{ "type": "module" }\n' >pkg/node/snippets/package.json
 # wasm-bindgen declares `[Symbol.dispose]()`, which fails type checks for
 # projects without the esnext.disposable lib; `free()` stays declared.
 sed -i '/\[Symbol.dispose\](): void;/d' pkg/*/mcp_edge_guard.d.ts
 cp npm/package.json npm/README.md LICENSE pkg/
 # The browser demo (www/) loads the web build from its own origin.
-rm -rf www/pkg && mkdir -p www/pkg && cp pkg/web/mcp_edge_guard.js pkg/web/mcp_edge_guard_bg.wasm www/pkg/
+rm -rf www/pkg && mkdir -p www/pkg && cp -r pkg/web/mcp_edge_guard.js pkg/web/mcp_edge_guard_bg.wasm pkg/web/snippets www/pkg/
 printf 'npm package in pkg/: wasm %s bytes, %s gzip\n' \
   "$(wc -c <pkg/web/mcp_edge_guard_bg.wasm)" "$(gzip -9 -c pkg/web/mcp_edge_guard_bg.wasm | wc -c)"

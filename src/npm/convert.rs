@@ -1,31 +1,45 @@
 //! Between JS values and the core's types: options objects read field by
 //! field (unknown or mistyped options are `TypeError`s), results built as
-//! plain JS objects. No serde derive and no JSON serializer on this side,
-//! which keeps the package's wasm small.
+//! plain JS objects (the principal by `principal.js`). No serde derive and
+//! no JSON serializer on this side, which keeps the package's wasm small.
 
 use js_sys::{Array, JSON, Object, Reflect};
-use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
+use crate::base64url;
 use crate::http::error::AuthError;
 use crate::verify::principal::Principal;
 use crate::verify::scope::ScopeSet;
 
-/// The principal as a deeply frozen JS object: a verified identity is not
-/// for editing, and a frozen one can be handed out again for the same token.
-pub(super) fn principal_js(principal: &Principal) -> Result<JsValue, JsValue> {
-    let object = Object::new();
-    let optional = |value: &Option<String>| value.as_deref().map_or(JsValue::NULL, JsValue::from_str);
-    Reflect::set(&object, &"iss".into(), &principal.issuer.as_str().into())?;
-    Reflect::set(&object, &"sub".into(), &optional(&principal.subject))?;
-    Reflect::set(&object, &"clientId".into(), &optional(&principal.client_id))?;
-    let scopes: Object = string_array(principal.scopes.iter()).unchecked_into();
-    Reflect::set(&object, &"scopes".into(), &Object::freeze(&scopes))?;
+#[wasm_bindgen(module = "/src/npm/principal.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = principalObject)]
+    fn principal_object(
+        iss: &str,
+        sub: Option<&str>,
+        client_id: Option<&str>,
+        scopes: &str,
+        exp: f64,
+        claims: &str,
+    ) -> JsValue;
+}
+
+/// The principal as a deeply frozen JS object, built by `principal.js` in
+/// one call: the claims are the payload of `token`, the token the core
+/// verified into `principal`, and JSON.parse reads it there.
+pub(super) fn principal_js(principal: &Principal, token: &str) -> Result<JsValue, JsValue> {
+    let payload = token.split('.').nth(1).and_then(base64url::decode).map(String::from_utf8);
+    let Some(Ok(claims)) = payload else { return Err(type_error("verify: token payload unreadable")) };
     #[allow(clippy::cast_precision_loss)]
     let exp = principal.expires_at as f64;
-    Reflect::set(&object, &"exp".into(), &exp.into())?;
-    Reflect::set(&object, &"claims".into(), &object_js(&principal.claims)?)?;
-    Ok(Object::freeze(&object).into())
+    Ok(principal_object(
+        &principal.issuer,
+        principal.subject.as_deref(),
+        principal.client_id.as_deref(),
+        &principal.scopes.to_scope_string(),
+        exp,
+        &claims,
+    ))
 }
 
 pub(super) fn string_array<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> JsValue {
@@ -164,34 +178,6 @@ pub(super) fn string_list(value: &JsValue) -> Option<Vec<String>> {
         return None;
     }
     Array::from(value).iter().map(|item| item.as_string()).collect()
-}
-
-/// serde_json value → frozen JS value, built directly (no JSON text in
-/// between, which would pull serde_json's serializer and float printing into
-/// the wasm).
-pub(super) fn to_js(value: &Value) -> Result<JsValue, JsValue> {
-    Ok(match value {
-        Value::Null => JsValue::NULL,
-        Value::Bool(flag) => JsValue::from_bool(*flag),
-        Value::Number(number) => JsValue::from_f64(number.as_f64().unwrap_or(f64::NAN)),
-        Value::String(text) => JsValue::from_str(text),
-        Value::Array(items) => {
-            let array = js_sys::Array::new();
-            for item in items {
-                array.push(&to_js(item)?);
-            }
-            Object::freeze(&array).into()
-        }
-        Value::Object(entries) => object_js(entries)?,
-    })
-}
-
-fn object_js(entries: &serde_json::Map<String, Value>) -> Result<JsValue, JsValue> {
-    let object = Object::new();
-    for (key, item) in entries {
-        Reflect::set(&object, &JsValue::from_str(key), &to_js(item)?)?;
-    }
-    Ok(Object::freeze(&object).into())
 }
 
 pub(super) fn now_seconds() -> i64 {

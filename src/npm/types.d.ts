@@ -32,7 +32,8 @@ export interface Principal {
   scopes: string[];
   /** Expiry, Unix seconds. */
   exp: number;
-  /** Every claim of the token. */
+  /** Every claim of the token, as JSON.parse reads its payload (every name an
+   *  own property, `__proto__` included); `exp`, `nbf`, `iat` in whole seconds. */
   claims: Record<string, unknown>;
 }
 

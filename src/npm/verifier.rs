@@ -56,12 +56,12 @@ struct PrincipalObjects {
 const MAX_OBJECTS: usize = 4096;
 
 impl PrincipalObjects {
-    fn get_or_build(&self, principal: Arc<Principal>) -> Result<JsValue, JsValue> {
+    fn get_or_build(&self, principal: Arc<Principal>, token: &str) -> Result<JsValue, JsValue> {
         let address = Arc::as_ptr(&principal) as usize;
         if let Some((_, object)) = self.by_address.borrow().get(&address) {
             return Ok(object.clone());
         }
-        let object = principal_js(&principal)?;
+        let object = principal_js(&principal, token)?;
         let (mut by_address, mut order) = (self.by_address.borrow_mut(), self.order.borrow_mut());
         while by_address.len() >= MAX_OBJECTS {
             let Some(oldest) = order.pop_front() else { break };
@@ -163,7 +163,7 @@ impl Verifier {
         let inner = Rc::clone(&self.inner);
         future_to_promise(async move {
             let principal = inner.verify(&token, now).await.map_err(|err| verify_error(&err))?;
-            inner.objects.get_or_build(principal)
+            inner.objects.get_or_build(principal, &token)
         })
     }
 }

@@ -17,7 +17,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -197,6 +197,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mcp-edge-guard-workerd-'));
   copyFileSync(join(WEB, 'mcp_edge_guard.js'), join(dir, 'mcp_edge_guard.js'));
   copyFileSync(join(WEB, 'mcp_edge_guard_bg.wasm'), join(dir, 'mcp_edge_guard_bg.wasm'));
+  cpSync(join(WEB, 'snippets'), join(dir, 'snippets'), { recursive: true });
   writeFileSync(
     join(dir, 'worker.mjs'),
     workerSource({ issuer, audience: AUDIENCE, jwksUri: server.uri, algorithms: ['ES256'], cooldownSeconds: COOLDOWN_SECONDS }),
