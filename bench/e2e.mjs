@@ -309,14 +309,15 @@ export async function startJoseWorker({ scriptPath, originUrl, issuer, audience,
   });
 }
 
-/** The built gateway, loaded exactly as tests/gateway/harness.mjs startGateway() does. */
-export async function startGatewayWorker({ port, originUrl, issuer, audience, jwksUri, vars = {}, extra = {} }) {
-  if (!existsSync(join(BUILD, 'index.js')) || !existsSync(join(BUILD, 'index_bg.wasm'))) {
-    throw new Error(`the Worker bundle is missing (${BUILD}/index.js, index_bg.wasm): build it with make worker`);
+/** The built gateway (build/, or another build's directory), loaded exactly as
+ *  tests/gateway/harness.mjs startGateway() does. */
+export async function startGatewayWorker({ port, originUrl, issuer, audience, jwksUri, vars = {}, extra = {}, build = BUILD }) {
+  if (!existsSync(join(build, 'index.js')) || !existsSync(join(build, 'index_bg.wasm'))) {
+    throw new Error(`the Worker bundle is missing (${build}/index.js, index_bg.wasm): build it with make worker`);
   }
   return startMiniflare({
-    scriptPath: resolve(BUILD, 'index.js'),
-    modulesRoot: BUILD,
+    scriptPath: resolve(build, 'index.js'),
+    modulesRoot: build,
     modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
     bindings: {
       RESOURCE: `http://127.0.0.1:${port}/mcp`,

@@ -15,6 +15,7 @@ use std::collections::hash_map::Entry;
 use crate::base64url;
 use js_sys::{Array, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
+#[cfg(not(feature = "worker"))]
 use wasm_bindgen_futures::JsFuture;
 
 use crate::js::error_message;
@@ -98,7 +99,7 @@ impl SignatureVerifier for WebCrypto {
             },
         };
         let Ok(pending) = subtle_verify(&params, &crypto_key, signature, signing_input) else { return false };
-        JsFuture::from(pending).await.ok().and_then(|valid| valid.as_bool()).unwrap_or(false)
+        settle(pending).await.ok().and_then(|valid| valid.as_bool()).unwrap_or(false)
     }
 }
 
@@ -114,7 +115,19 @@ async fn import(alg: Algorithm, key: &PublicKey) -> Result<JsValue, JsValue> {
         }
     };
     let usages = Array::of1(&"verify".into());
-    JsFuture::from(import_key("jwk", &jwk, &import_params(alg)?, false, &usages)?).await
+    settle(import_key("jwk", &jwk, &import_params(alg)?, false, &usages)?).await
+}
+
+/// In the Worker, the request's driver awaits the promise itself
+/// (`worker::exchange`); in the npm package, wasm-bindgen-futures does.
+#[cfg(feature = "worker")]
+async fn settle(promise: Promise) -> Result<JsValue, JsValue> {
+    crate::worker::exchange::wait(promise).await
+}
+
+#[cfg(not(feature = "worker"))]
+async fn settle(promise: Promise) -> Result<JsValue, JsValue> {
+    JsFuture::from(promise).await
 }
 
 /// The `importKey` algorithm: the hash is bound to RSA keys, the curve to EC ones.

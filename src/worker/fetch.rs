@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 use worker::js_sys::Promise;
 use worker::{ByteStream, web_sys};
 
+use super::exchange::wait;
 use super::glue;
 use super::request::Incoming;
 use crate::js::error_message;
@@ -34,7 +34,7 @@ pub async fn send(
 ) -> Result<web_sys::Response, FetchFailure> {
     let ms = u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX);
     let sent = glue::fetch_within(url, method, headers, body.unwrap_or(&JsValue::UNDEFINED), ms);
-    match JsFuture::from(sent).await {
+    match wait(sent).await {
         Ok(response) => Ok(response.unchecked_into()),
         Err(err) if err.as_string().as_deref() == Some("timeout") => Err(FetchFailure::Timeout),
         Err(err) => Err(FetchFailure::Network(error_message(&err, "fetch failed"))),
@@ -89,7 +89,7 @@ pub async fn read_whole(
         return Ok(None);
     }
     if declared.is_some() {
-        let buffer: worker::js_sys::ArrayBuffer = JsFuture::from(array_buffer()?).await?.into();
+        let buffer: worker::js_sys::ArrayBuffer = wait(array_buffer()?).await?.into();
         let bytes = worker::js_sys::Uint8Array::new(&buffer).to_vec();
         // The platform enforces Content-Length; this keeps the bound local.
         return Ok((bytes.len() <= limit).then_some(Body { bytes, buffer: Some(buffer) }));

@@ -6,6 +6,7 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use worker::js_sys::{Array, Promise};
 use worker::web_sys;
 
+use super::exchange::Exchange;
 use super::log;
 use crate::mcp::sse::{SseError, SseFilter};
 
@@ -37,6 +38,9 @@ extern "C" {
     /// the SEP-joined `drop` names, and the value of header `read` (or null).
     #[wasm_bindgen(js_name = copyHeaders)]
     pub fn copy_headers(response: &web_sys::Response, drop: &str, read: &str) -> Array;
+
+    /// Polls `exchange` to its `Response`, awaiting each promise it returns.
+    pub fn drive(exchange: Exchange) -> Promise;
 
     /// `body` through a `TransformStream` that calls `filter.push` per chunk.
     #[wasm_bindgen(js_name = filterEvents)]

@@ -6,6 +6,7 @@
 
 mod admit;
 mod anon_limit;
+pub(crate) mod exchange;
 mod fetch;
 mod gateway;
 mod glue;
@@ -16,18 +17,33 @@ mod proxy;
 mod request;
 mod respond;
 
-use worker::{Context, Env, Result, console_error, event, web_sys};
+use wasm_bindgen::prelude::wasm_bindgen;
+use worker::js_sys::Promise;
+use worker::{Env, console_error, web_sys};
 
-/// The platform's own `Request` in and `Response` out (workers-rs's wrappers
-/// would read the `cf` objects on every request; the gateway needs neither).
-#[event(fetch)]
-async fn fetch(req: web_sys::Request, env: Env, _ctx: Context) -> Result<web_sys::Response> {
-    match handler::handle(req, &env).await {
-        Ok(response) => Ok(response),
-        // A bug or a platform failure: never a stack trace, never a pass-through.
-        Err(err) => {
-            console_error!("{}", log::internal_error(&err.to_string()));
-            respond::json(500, &serde_json::json!({ "error": "internal_error" })).map(Into::into)
+use exchange::Exchange;
+
+/// The fetch handler, as worker-build's entry calls it: the platform's own
+/// `Request` in (workers-rs's wrapper would read the `cf` object on every
+/// request; the gateway needs none), a promise of the `Response` out, driven
+/// by `glue.js` rather than by wasm-bindgen-futures (see `exchange`).
+#[wasm_bindgen]
+pub fn fetch(req: web_sys::Request, env: Env, _ctx: wasm_bindgen::JsValue) -> Promise {
+    glue::drive(Exchange::new(async move {
+        match handler::handle(req, &env).await {
+            Ok(response) => response,
+            // A bug or a platform failure: never a stack trace, never a pass-through.
+            Err(err) => {
+                console_error!("{}", log::internal_error(&err.to_string()));
+                internal_error()
+            }
         }
-    }
+    }))
+}
+
+/// The JSON 500; a network error if even that cannot be built.
+fn internal_error() -> web_sys::Response {
+    respond::json(500, &serde_json::json!({ "error": "internal_error" }))
+        .map(Into::into)
+        .unwrap_or_else(|_| web_sys::Response::error())
 }
