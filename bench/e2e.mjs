@@ -14,7 +14,11 @@
 // A measurement, not a test:
 //
 //     node bench/e2e.mjs [--duration 10] [--connections 16] [--algs RS256,ES256,EdDSA]
-//                        [--warmup 1] [--tokens N] [--decision-log all|denied]
+//                        [--warmup 1] [--tokens N] [--decision-log all|denied] [--rounds 1]
+//
+// --rounds N runs every row N times, the rows of a round in turn, and reports
+// the median req/s of each row and the median of each round's ratios: the
+// ratios of one round move by about ±5 % from run to run.
 //
 // Prints a markdown table for docs/BENCHMARKS.md and writes out/bench/e2e.json.
 // Needs build/ (the Worker bundle); contacts nothing but 127.0.0.1.
@@ -493,6 +497,32 @@ async function probe(url, token, expect = 200) {
 const fmt = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—');
 const fmtMs = (n) => (Number.isFinite(n) ? n.toFixed(2) : '—');
 const ratio = (a, b) => (a && b ? a / b : NaN);
+const median = (values) => {
+  const sorted = values.filter((v) => !Number.isNaN(v)).sort((x, y) => x - y);
+  return sorted.length ? sorted[Math.floor(sorted.length / 2)] : NaN;
+};
+
+/** One row per label: the median req/s, p50 and p99 over the rounds; the
+ *  counts (non-2xx, errors, JWKS fetches) summed. */
+function medianRows(rows) {
+  const byLabel = new Map();
+  for (const row of rows) byLabel.set(row.label, [...(byLabel.get(row.label) ?? []), row]);
+  return [...byLabel.values()].map((same) => {
+    const last = same[same.length - 1];
+    const sum = (key) => same.reduce((total, row) => total + (row[key] ?? 0), 0);
+    return {
+      ...last,
+      rps: median(same.map((row) => row.rps)),
+      p50_ms: median(same.map((row) => row.p50_ms)),
+      p99_ms: median(same.map((row) => row.p99_ms)),
+      non2xx: sum('non2xx'),
+      errors: sum('errors'),
+      timeouts: sum('timeouts'),
+      jwks_fetches_warmup: sum('jwks_fetches_warmup'),
+      jwks_fetches_measured: sum('jwks_fetches_measured'),
+    };
+  });
+}
 const fmtRatio = (r) => (Number.isFinite(r) ? `${r.toFixed(2)}×` : '—');
 
 function markdown(rows, ratios) {
@@ -514,12 +544,13 @@ function markdown(rows, ratios) {
 // ---------------------------------------------------------------- main
 
 async function main() {
-  const options = parseArgs(process.argv.slice(2), { duration: 10, connections: 16, algs: 'RS256,ES256,EdDSA', warmup: 1, tokens: 0, 'decision-log': 'all' });
+  const options = parseArgs(process.argv.slice(2), { duration: 10, connections: 16, algs: 'RS256,ES256,EdDSA', warmup: 1, tokens: 0, 'decision-log': 'all', rounds: 1 });
   const algs = parseAlgs(options.algs);
-  const { duration, connections, warmup } = options;
+  const { duration, connections, warmup, rounds } = options;
   if (!(duration > 0 && connections > 0 && warmup >= 0)) throw new Error('--duration and --connections must be positive, --warmup non-negative');
-  // Enough distinct tokens for ~4,000 req/s over warm-up + row, so none repeats.
-  const tokenCount = options.tokens > 0 ? Math.floor(options.tokens) : Math.max(8_000, Math.ceil(4_000 * (duration + warmup)));
+  if (!(Number.isInteger(rounds) && rounds >= 1)) throw new Error('--rounds must be a whole number ≥ 1');
+  // Enough distinct tokens for ~4,000 req/s over warm-up + row in every round, so none repeats.
+  const tokenCount = options.tokens > 0 ? Math.floor(options.tokens) : Math.max(8_000, Math.ceil(4_000 * (duration + warmup) * rounds));
   if (!existsSync(join(BUILD, 'index.js')) || !existsSync(join(BUILD, 'index_bg.wasm'))) {
     console.error(`build/ is missing (${BUILD}/index.js, index_bg.wasm): build the Worker first (make worker). Stopping.`);
     process.exitCode = 2;
@@ -527,7 +558,7 @@ async function main() {
   }
 
   // Bounded run time: every row is bounded by autocannon's duration; this is the backstop.
-  const rowsCount = 2 + algs.length * 4;
+  const rowsCount = (2 + algs.length * 4) * rounds;
   const budgetMs = (rowsCount * (duration + warmup + 15) + 300) * 1000;
   const { cleanups, cleanup, finish, log, started } = startRun(budgetMs);
   try {
@@ -582,6 +613,7 @@ async function main() {
     }
 
     const rows = [];
+    let round = 1;
     const runRow = async ({ peer, label, alg = null, mode = null, token, cursor }) => {
       const { url } = peers[peer];
       const fetches0 = peers[peer].jwks ? auth.fetches(peers[peer].jwks) : 0;
@@ -595,6 +627,7 @@ async function main() {
         peer,
         alg,
         mode,
+        round,
         ...summarize(result),
         jwks_fetches_warmup: fetches1 - fetches0,
         jwks_fetches_measured: fetches2 - fetches1,
@@ -607,40 +640,46 @@ async function main() {
       if (row.errors) problems.push(`${row.errors} errors`);
       if (row.timeouts) problems.push(`${row.timeouts} timeouts`);
       if (row.tokens_wrapped) problems.push(`ran out of distinct tokens (${tokenCount}); some were re-used: raise --tokens`);
-      log(`${label.padEnd(34)} ${String(row.rps).padStart(6)} req/s  p50 ${fmtMs(row.p50_ms)} ms  p99 ${fmtMs(row.p99_ms)} ms${problems.length ? '' : '  ok'}`);
+      log(`${rounds > 1 ? `round ${round}: ` : ''}${label.padEnd(34)} ${String(row.rps).padStart(6)} req/s  p50 ${fmtMs(row.p50_ms)} ms  p99 ${fmtMs(row.p99_ms)} ms${problems.length ? '' : '  ok'}`);
       if (problems.length) {
         row.invalid = problems;
         console.error(`\n!!!!!!!! INVALID ROW: ${label}: ${problems.join('; ')} !!!!!!!!\n`);
       }
     };
 
-    await runRow({ peer: 'origin', label: 'origin direct' });
-    await runRow({ peer: 'proxy', label: 'proxy-only Worker' });
-    for (const alg of algs) {
-      const { same, fresh } = tokens[alg];
-      await runRow({ peer: 'jose', alg, mode: 'same', label: `jose Worker, ${alg}, same token`, token: same });
-      await runRow({ peer: 'jose', alg, mode: 'fresh', label: `jose Worker, ${alg}, fresh tokens`, cursor: tokenCursor(fresh) });
-      await runRow({ peer: 'gateway', alg, mode: 'same', label: `gateway, ${alg}, same token`, token: same });
-      await runRow({ peer: 'gateway', alg, mode: 'fresh', label: `gateway, ${alg}, fresh tokens`, cursor: tokenCursor(fresh) });
+    // One cursor per Worker and alg for the whole run: no token is sent to a Worker twice.
+    const cursors = {};
+    const freshCursor = (peer, alg) => (cursors[`${peer} ${alg}`] ??= tokenCursor(tokens[alg].fresh));
+    for (; round <= rounds; round++) {
+      await runRow({ peer: 'origin', label: 'origin direct' });
+      await runRow({ peer: 'proxy', label: 'proxy-only Worker' });
+      for (const alg of algs) {
+        const { same } = tokens[alg];
+        await runRow({ peer: 'jose', alg, mode: 'same', label: `jose Worker, ${alg}, same token`, token: same });
+        await runRow({ peer: 'jose', alg, mode: 'fresh', label: `jose Worker, ${alg}, fresh tokens`, cursor: freshCursor('jose', alg) });
+        await runRow({ peer: 'gateway', alg, mode: 'same', label: `gateway, ${alg}, same token`, token: same });
+        await runRow({ peer: 'gateway', alg, mode: 'fresh', label: `gateway, ${alg}, fresh tokens`, cursor: freshCursor('gateway', alg) });
+      }
     }
 
-    const find = (peer, alg, mode) => rows.find((r) => r.peer === peer && r.alg === alg && r.mode === mode);
-    const proxyRow = rows.find((r) => r.peer === 'proxy');
+    // Per round, then the median over the rounds.
+    const find = (peer, alg, mode, r) => rows.find((row) => row.peer === peer && row.alg === alg && row.mode === mode && row.round === r);
+    const perRound = (pick) => median(Array.from({ length: rounds }, (_, i) => pick(i + 1)));
     const ratios = algs.map((alg) => ({
       alg,
-      gateway_vs_proxy_same: ratio(find('gateway', alg, 'same')?.rps, proxyRow?.rps),
-      gateway_vs_jose_same: ratio(find('gateway', alg, 'same')?.rps, find('jose', alg, 'same')?.rps),
-      gateway_vs_jose_fresh: ratio(find('gateway', alg, 'fresh')?.rps, find('jose', alg, 'fresh')?.rps),
+      gateway_vs_proxy_same: perRound((r) => ratio(find('gateway', alg, 'same', r)?.rps, find('proxy', null, null, r)?.rps)),
+      gateway_vs_jose_same: perRound((r) => ratio(find('gateway', alg, 'same', r)?.rps, find('jose', alg, 'same', r)?.rps)),
+      gateway_vs_jose_fresh: perRound((r) => ratio(find('gateway', alg, 'fresh', r)?.rps, find('jose', alg, 'fresh', r)?.rps)),
     }));
 
     const invalid = rows.filter((r) => r.invalid);
-    const table = markdown(rows, ratios);
+    const table = markdown(medianRows(rows), ratios);
     const seconds = Math.round((performance.now() - started) / 1000);
     console.log('');
     console.log(
       `autocannon ${connections} connections, pipelining 1, ${duration} s per row after ${warmup} s warm-up; ` +
         `POST /mcp tools/call echo; Node ${process.version}, Miniflare ${miniflareVersion()}, ${cpus().length} CPUs (${cpus()[0]?.model?.trim()}); ` +
-        `${tokenCount.toLocaleString('en-US')} distinct tokens per alg; run ${seconds} s.`,
+        `${tokenCount.toLocaleString('en-US')} distinct tokens per alg; ${rounds > 1 ? `${rounds} rounds, medians; ` : ''}run ${seconds} s.`,
     );
     console.log('');
     console.log(table);
@@ -654,7 +693,7 @@ async function main() {
       `${JSON.stringify(
         {
           date: new Date().toISOString(),
-          config: { duration, connections, warmup, algs, tokens_per_alg: tokenCount, body: JSON.parse(BODY), compatibilityDate: COMPATIBILITY_DATE },
+          config: { duration, connections, warmup, rounds, algs, tokens_per_alg: tokenCount, body: JSON.parse(BODY), compatibilityDate: COMPATIBILITY_DATE },
           environment: environment(),
           minting,
           jose_bundle: { bytes: bundle.bytes, ms: Math.round(bundle.ms), jose_modules: bundle.joseFiles },
