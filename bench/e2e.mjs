@@ -53,6 +53,11 @@ export function parseArgs(argv, defaults) {
   for (let i = 0; i < argv.length; i++) {
     const match = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i]);
     if (!match || !(match[1] in defaults)) throw new Error(`unknown argument ${argv[i]} (known: ${Object.keys(defaults).map((k) => `--${k}`).join(' ')})`);
+    // A boolean option is a flag: `--floor`, or `--floor=false`.
+    if (typeof defaults[match[1]] === 'boolean') {
+      options[match[1]] = match[2] !== 'false';
+      continue;
+    }
     const value = match[2] ?? argv[++i];
     if (value === undefined) throw new Error(`--${match[1]} needs a value`);
     options[match[1]] = typeof defaults[match[1]] === 'number' ? Number(value) : value;
@@ -204,7 +209,7 @@ function drainStdio(tail) {
   };
 }
 
-async function startMiniflare(options) {
+export async function startMiniflare(options) {
   const tail = { text: '' };
   const mf = new Miniflare({
     modules: true,

@@ -5,6 +5,9 @@
 pub(crate) mod bearer;
 pub(crate) mod challenge;
 pub(crate) mod error;
+// Only the Worker proxies.
+#[cfg_attr(not(feature = "worker"), allow(dead_code))]
+pub(crate) mod hop_by_hop;
 pub(crate) mod media_type;
 pub(crate) mod metadata;
 pub mod pkce;

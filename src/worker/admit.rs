@@ -25,7 +25,7 @@ use crate::mcp::denial::Denial;
 use crate::mcp::jsonrpc::{MAX_BODY_BYTES, check_headers, inspect_body};
 use crate::mcp::list_filter::ListFilter;
 use crate::mcp::policy::{Caller, Decision};
-use crate::mcp::rate_tiers::RateTiers;
+use crate::mcp::rate_tiers::DEFAULT_BINDING;
 use crate::mcp::session;
 use crate::verify::principal::Principal;
 
@@ -100,7 +100,7 @@ pub async fn admit(
     };
 
     // 4. Per-client rate limit (optional bindings, by scope tier).
-    rate_limit(env, &config.rate_tiers, &principal).await?;
+    rate_limit(env, gateway, &principal).await?;
 
     // 5. The session must be this principal's; the configured origin URL stays fixed.
     let session = match (header("Mcp-Session-Id"), &config.session_secret) {
@@ -144,8 +144,11 @@ pub async fn admit(
 /// 429 when the client is over the limit of its tier's binding; no binding
 /// means no limit. A failing binding lets the request through (limits are
 /// best effort) and is logged.
-async fn rate_limit(env: &Env, tiers: &RateTiers, principal: &Principal) -> Result<(), Denial> {
-    let binding = tiers.binding_for(&principal.scopes);
+async fn rate_limit(env: &Env, gateway: &Gateway, principal: &Principal) -> Result<(), Denial> {
+    let binding = gateway.config.rate_tiers.binding_for(&principal.scopes);
+    if binding == DEFAULT_BINDING && !gateway.default_limiter_bound {
+        return Ok(());
+    }
     let Ok(limiter) = env.rate_limiter(binding) else { return Ok(()) };
     let key = principal.client_id.as_deref().or(principal.subject.as_deref()).unwrap_or("anonymous");
     match limiter.limit(key.to_owned()).await {

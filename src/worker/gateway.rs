@@ -12,6 +12,7 @@ use super::keys::EdgeKeys;
 use super::log;
 use crate::keys::issuers::IssuerKeys;
 use crate::mcp::config::{ConfigError, ConfigProblem, GatewayConfig};
+use crate::mcp::rate_tiers::DEFAULT_BINDING;
 use crate::verify::cache::TokenCache;
 use crate::webcrypto::WebCrypto;
 
@@ -31,6 +32,10 @@ pub struct Gateway {
     pub tokens: TokenCache,
     /// Addresses refused until a time (Unix seconds): see `anon_limit`.
     pub blocked_ips: RefCell<HashMap<String, i64>>,
+    /// Whether the optional default rate-limit binding exists (the tiers'
+    /// bindings must): bindings cannot change while the isolate lives, so
+    /// requests need not look it up when it does not.
+    pub default_limiter_bound: bool,
 }
 
 thread_local! {
@@ -74,6 +79,7 @@ fn build(env: &Env) -> Isolate {
                 signatures,
                 tokens,
                 blocked_ips: RefCell::default(),
+                default_limiter_bound: env.rate_limiter(DEFAULT_BINDING).is_ok(),
             }))
         }
     }

@@ -5,6 +5,7 @@
 // Header values cannot hold a line feed (Fetch: no CR or LF in values), nor
 // can names or URLs, so it separates the fields of the joined strings below.
 const SEP = '\n';
+const NULL_BODY = [101, 103, 204, 205, 304];
 
 /** The request's URL and method, then each header of `names` (SEP-joined):
  *  `+value` when present (several fields joined with ", ", as get() does),
@@ -44,12 +45,29 @@ export function fetchWithin(url, method, headers, body, ms) {
   return Promise.race([request, deadline]).finally(() => clearTimeout(timer));
 }
 
+/** The response as the client gets it: a copy (status, status text, headers,
+ *  the body stream itself) without the SEP-joined `drop` headers, and the
+ *  values of the SEP-joined `read` ones (or null) as they came:
+ *  [response, ...values]. */
+export function relay(response, drop, read) {
+  // Null-body statuses (RFC 9110 §6.4.1) may not be given even an empty stream.
+  const body = NULL_BODY.includes(response.status) ? null : response.body;
+  const copy = new Response(body, response);
+  return [copy, ...trim(copy.headers, drop, read)];
+}
+
 /** The response's headers as a mutable copy without the SEP-joined `drop`
- *  names, and the value of `read` (or null): [headers, value]. */
+ *  names, and the values of the `read` ones: [headers, ...values]. */
 export function copyHeaders(response, drop, read) {
   const headers = new Headers(response.headers);
+  return [headers, ...trim(headers, drop, read)];
+}
+
+/** Reads the `read` headers, then deletes the `drop` ones. */
+function trim(headers, drop, read) {
+  const values = read.split(SEP).map((name) => headers.get(name));
   for (const name of drop.split(SEP)) headers.delete(name);
-  return [headers, headers.get(read)];
+  return values;
 }
 
 /** The body piped through `filter` (an EventFilter from wasm): one

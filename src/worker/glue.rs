@@ -34,8 +34,13 @@ extern "C" {
         ms: u32,
     ) -> Promise;
 
-    /// `[headers, value]`: a mutable copy of the response's headers without
-    /// the SEP-joined `drop` names, and the value of header `read` (or null).
+    /// `[response, ...values]`: a copy of the response (its body stream
+    /// moved over) without the SEP-joined `drop` headers, and the values of
+    /// the SEP-joined `read` ones (or null), read before any was dropped.
+    pub fn relay(response: &web_sys::Response, drop: &str, read: &str) -> Array;
+
+    /// `[headers, ...values]`: a mutable copy of the response's headers
+    /// without the SEP-joined `drop` names, and the values of the `read` ones.
     #[wasm_bindgen(js_name = copyHeaders)]
     pub fn copy_headers(response: &web_sys::Response, drop: &str, read: &str) -> Array;
 

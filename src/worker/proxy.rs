@@ -8,6 +8,7 @@
 //! when `FORWARD_TOKEN` says so. Redirects are never followed. The answers to
 //! list requests are filtered by the policy (`crate::mcp::list_filter`).
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use wasm_bindgen::{JsCast, JsValue};
@@ -17,7 +18,7 @@ use super::admit::{Admitted, McpMethod};
 use super::fetch::{FetchFailure, declared_length, read_whole, send};
 use super::glue::{self, EventFilter, SEP};
 use super::request::Incoming;
-use crate::http::media_type;
+use crate::http::{hop_by_hop, media_type};
 use crate::mcp::config::GatewayConfig;
 use crate::mcp::denial::OriginFailure;
 use crate::mcp::identity::identity_headers;
@@ -30,9 +31,11 @@ const FORWARDED: [&str; 4] = ["Accept", "MCP-Protocol-Version", "Last-Event-ID",
 /// Forwarded with a POST only: they describe its body (MCP 2026-07-28), and
 /// were checked against it. (`Mcp-Param-*` are not checked, so never sent.)
 const DESCRIBE_BODY: [&str; 2] = ["Mcp-Method", "Mcp-Name"];
-/// Hop-by-hop response headers (RFC 9110 §7.6.1) are not relayed (joined by `glue::SEP`).
-const HOP_BY_HOP: &str = "Connection\nKeep-Alive\nProxy-Connection\nTransfer-Encoding\nUpgrade\nTE\nTrailer";
 const SESSION_ID: &str = "Mcp-Session-Id";
+/// The response headers read before the hop-by-hop ones are dropped (joined by `glue::SEP`).
+const READ: &str = "Mcp-Session-Id\nConnection";
+/// `hop_by_hop::FIXED` as `glue` takes it.
+static HOP_BY_HOP: OnceLock<String> = OnceLock::new();
 
 /// Sends the request on to its target and returns the origin's response with
 /// hop-by-hop headers removed, the session id wrapped, and the body left streaming.
@@ -58,25 +61,36 @@ pub async fn forward(
         Err(FetchFailure::Timeout) => return Ok(Err(OriginFailure::Timeout)),
         Err(FetchFailure::Network(err)) => return Ok(Err(OriginFailure::Unreachable(err))),
     };
-    if (300..400).contains(&response.status()) && response.status() != 304 {
+    let status = response.status();
+    if (300..400).contains(&status) && status != 304 {
         return Ok(Err(OriginFailure::Redirected));
     }
-    let copied = glue::copy_headers(&response, HOP_BY_HOP, SESSION_ID);
-    let headers = Headers(copied.get(0).unchecked_into());
-    if let (Some(secret), Some(id)) = (&config.session_secret, copied.get(1).as_string()) {
-        headers.set(SESSION_ID, &session::wrap(secret, &id, &admitted.principal))?;
-    }
-    let status = response.status();
-    // Null-body statuses (RFC 9110 §6.4.1) may not be given even an empty stream.
-    let body = if matches!(status, 101 | 103 | 204 | 205 | 304) { None } else { response.body() };
-    if let (Some(lists), true, Some(body)) = (admitted.lists, (200..300).contains(&status), body.clone()) {
+    // Hop-by-hop fields are not relayed (RFC 9110 §7.6.1); the session id is
+    // wrapped for this principal.
+    let drop = HOP_BY_HOP.get_or_init(|| hop_by_hop::FIXED.join(&SEP.to_string()));
+    let relay = |headers: &Headers, read: &worker::js_sys::Array| -> Result<()> {
+        if let Some(connection) = read.get(2).as_string() {
+            for name in hop_by_hop::listed_in_connection(&connection) {
+                headers.delete(&name)?;
+            }
+        }
+        match (&config.session_secret, read.get(1).as_string()) {
+            (Some(secret), Some(id)) => {
+                headers.set(SESSION_ID, &session::wrap(secret, &id, &admitted.principal))
+            }
+            _ => Ok(()),
+        }
+    };
+    if let (Some(lists), true, Some(body)) = (admitted.lists, (200..300).contains(&status), response.body()) {
+        let copied = glue::copy_headers(&response, drop, READ);
+        let headers = Headers(copied.get(0).unchecked_into());
+        relay(&headers, &copied)?;
         return filtered(lists, &headers, status, &response, body).await;
     }
-    let init = web_sys::ResponseInit::new();
-    init.set_status(status);
-    init.set_status_text(&response.status_text());
-    init.set_headers(&headers.0);
-    Ok(Ok(web_sys::Response::new_with_opt_readable_stream_and_init(body.as_ref(), &init)?))
+    let relayed = glue::relay(&response, drop, READ);
+    let response: web_sys::Response = relayed.get(0).unchecked_into();
+    relay(&Headers(response.headers()), &relayed)?;
+    Ok(Ok(response))
 }
 
 /// The origin's answer to list requests, with the lists filtered: a JSON

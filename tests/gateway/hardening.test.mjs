@@ -300,6 +300,31 @@ describe('what reaches a recording origin', () => {
     }
   });
 
+  test('hop-by-hop fields of the origin answer are not relayed: the fixed ones and those its Connection names (RFC 9110 §7.6.1)', async () => {
+    const origin = await recordingOrigin((req, res) => {
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        connection: 'keep-alive, X-Hop-Route',
+        'x-hop-route': 'pool-7',
+        'proxy-connection': 'keep-alive',
+        'x-kept': 'yes',
+      });
+      res.end(JSON.stringify({ jsonrpc: '2.0', id: 1, result: {} }));
+    });
+    const gateway = await gatewayFor(stack, origin.url);
+    try {
+      const response = await post(`${gateway.url}/mcp`, { token: full, body: initializeBody() });
+      assert.equal(response.status, 200);
+      assert.deepEqual(await response.json(), { jsonrpc: '2.0', id: 1, result: {} });
+      assert.equal(response.headers.get('x-kept'), 'yes');
+      assert.equal(response.headers.get('x-hop-route'), null, 'named by Connection');
+      assert.equal(response.headers.get('proxy-connection'), null);
+    } finally {
+      await gateway.close();
+      await origin.close();
+    }
+  });
+
   test('7. the configured origin query stays; client parameters follow it, and may not repeat it', async () => {
     const origin = await recordingOrigin();
     const gateway = await gatewayFor(stack, `${origin.url}?tenant=acme`);
