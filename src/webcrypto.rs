@@ -121,13 +121,13 @@ async fn import(alg: Algorithm, key: &PublicKey) -> Result<JsValue, JsValue> {
 /// In the Worker, the request's driver awaits the promise itself
 /// (`worker::exchange`); in the npm package, wasm-bindgen-futures does.
 #[cfg(feature = "worker")]
-async fn settle(promise: Promise) -> Result<JsValue, JsValue> {
-    crate::worker::exchange::wait(promise).await
+fn settle(promise: Promise) -> crate::worker::exchange::Wait {
+    crate::worker::exchange::wait(promise)
 }
 
 #[cfg(not(feature = "worker"))]
-async fn settle(promise: Promise) -> Result<JsValue, JsValue> {
-    JsFuture::from(promise).await
+fn settle(promise: Promise) -> JsFuture {
+    JsFuture::from(promise)
 }
 
 /// The `importKey` algorithm: the hash is bound to RSA keys, the curve to EC ones.

@@ -297,3 +297,11 @@ export const ok: boolean = grants('a', 'a');
   const result = await tsc('web.ts');
   assert.equal(result.code, 0, result.stdout);
 });
+
+test('the package wasm stays within its size budget: 120,000 B as gzip -9 measures it (docs/BENCHMARKS.md)', async () => {
+  const wasm = join(PKG, 'web/mcp_edge_guard_bg.wasm');
+  const { stdout } = await run('sh', ['-c', 'gzip -9 -c < "$1" | wc -c', 'size', wasm]);
+  const size = Number(stdout.trim());
+  assert.ok(size > 10_000, `gzip measured ${stdout.trim()} bytes: not the package wasm?`);
+  assert.ok(size <= 120_000, `pkg/web wasm is ${size} B gzip, over the 120,000 B budget`);
+});
