@@ -24,6 +24,8 @@ mod http;
 // The key cache and refresh loop serve the adapters; the featureless build
 // (the core's own tests) compiles them without a caller.
 #[cfg(all(target_arch = "wasm32", any(feature = "worker", feature = "npm")))]
+mod exchange;
+#[cfg(all(target_arch = "wasm32", any(feature = "worker", feature = "npm")))]
 mod js;
 #[cfg_attr(not(any(feature = "worker", feature = "npm")), allow(dead_code))]
 mod keys;

@@ -15,9 +15,8 @@ use std::collections::hash_map::Entry;
 use crate::base64url;
 use js_sys::{Array, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
-#[cfg(not(feature = "worker"))]
-use wasm_bindgen_futures::JsFuture;
 
+use crate::exchange::wait;
 use crate::js::error_message;
 use crate::keys::jwks::{Jwk, PublicKey};
 use crate::verify::algorithm::Algorithm;
@@ -99,7 +98,7 @@ impl SignatureVerifier for WebCrypto {
             },
         };
         let Ok(pending) = subtle_verify(&params, &crypto_key, signature, signing_input) else { return false };
-        settle(pending).await.ok().and_then(|valid| valid.as_bool()).unwrap_or(false)
+        wait(pending).await.ok().and_then(|valid| valid.as_bool()).unwrap_or(false)
     }
 }
 
@@ -115,19 +114,7 @@ async fn import(alg: Algorithm, key: &PublicKey) -> Result<JsValue, JsValue> {
         }
     };
     let usages = Array::of1(&"verify".into());
-    settle(import_key("jwk", &jwk, &import_params(alg)?, false, &usages)?).await
-}
-
-/// In the Worker, the request's driver awaits the promise itself
-/// (`worker::exchange`); in the npm package, wasm-bindgen-futures does.
-#[cfg(feature = "worker")]
-fn settle(promise: Promise) -> crate::worker::exchange::Wait {
-    crate::worker::exchange::wait(promise)
-}
-
-#[cfg(not(feature = "worker"))]
-fn settle(promise: Promise) -> JsFuture {
-    JsFuture::from(promise)
+    wait(import_key("jwk", &jwk, &import_params(alg)?, false, &usages)?).await
 }
 
 /// The `importKey` algorithm: the hash is bound to RSA keys, the curve to EC ones.

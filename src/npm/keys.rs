@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
 use super::convert::{console_print, console_warn};
+use crate::exchange::wait;
 use crate::js::error_message;
 use crate::keys::error::KeyFetchError;
 use crate::keys::event::KeyEvent;
@@ -45,7 +45,7 @@ impl KeySource for JsKeys {
             let _ignored_resolution = resolve.call0(&JsValue::UNDEFINED);
         });
         // The timer promise cannot reject.
-        let _resolved = JsFuture::from(timer).await;
+        let _resolved = wait(timer).await;
     }
 
     fn clock_millis(&self) -> u64 {
@@ -87,7 +87,7 @@ async fn get_text(url: &str) -> Result<(u16, Option<String>, String), KeyFetchEr
         Reflect::set(&init, &"signal".into(), &signal).map_err(platform)?;
     }
     let sent = fetch.call2(&global, &JsValue::from_str(url), &init).and_then(JsCast::dyn_into::<Promise>);
-    let response = JsFuture::from(sent.map_err(platform)?).await.map_err(|err| {
+    let response = wait(sent.map_err(platform)?).await.map_err(|err| {
         let name = Reflect::get(&err, &"name".into()).ok().and_then(|name| name.as_string());
         if name.as_deref() == Some("TimeoutError") {
             KeyFetchError::Timeout
@@ -102,10 +102,7 @@ async fn get_text(url: &str) -> Result<(u16, Option<String>, String), KeyFetchEr
         let get: Function = Reflect::get(&headers, &"get".into())?.dyn_into()?;
         let cache_control = get.call1(&headers, &"cache-control".into())?.as_string();
         let text: Function = Reflect::get(&response, &"text".into())?.dyn_into()?;
-        let body = JsFuture::from(text.call0(&response)?.dyn_into::<Promise>()?)
-            .await?
-            .as_string()
-            .unwrap_or_default();
+        let body = wait(text.call0(&response)?.dyn_into::<Promise>()?).await?.as_string().unwrap_or_default();
         Ok::<_, JsValue>((status, cache_control, body))
     };
     read.await.map_err(platform)

@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 use super::convert::{
     Fields, VERIFIER_OPTIONS, console_warn, json_text, now_seconds, principal_js, type_error, verify_error,
@@ -161,7 +160,7 @@ impl Verifier {
             Some(_) => return Promise::reject(&type_error("verify: now must be a number of seconds")),
         };
         let inner = Rc::clone(&self.inner);
-        future_to_promise(async move {
+        crate::exchange::run(async move {
             let principal = inner.verify(&token, now).await.map_err(|err| verify_error(&err))?;
             inner.objects.get_or_build(principal, &token)
         })

@@ -8,9 +8,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use worker::js_sys::Promise;
 use worker::{ByteStream, web_sys};
 
-use super::exchange::wait;
 use super::glue;
 use super::request::Incoming;
+use crate::exchange::wait;
 use crate::js::error_message;
 
 /// Why an outbound fetch produced no response.

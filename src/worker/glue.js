@@ -89,26 +89,3 @@ export function filterEvents(body, filter) {
     flush: done,
   }));
 }
-
-/** Drives a request's handler (an Exchange from wasm, src/worker/exchange.rs)
- *  to its Response: each promise it returns is awaited here, natively, and
- *  how it settled handed back in the next poll. */
-export async function drive(exchange) {
-  try {
-    let step = exchange.poll(true, undefined);
-    while (step instanceof Promise) {
-      let ok = true;
-      let value;
-      try {
-        value = await step;
-      } catch (error) {
-        ok = false;
-        value = error;
-      }
-      step = exchange.poll(ok, value);
-    }
-    return step;
-  } finally {
-    exchange.free();
-  }
-}

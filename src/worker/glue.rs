@@ -6,7 +6,6 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use worker::js_sys::{Array, Promise};
 use worker::web_sys;
 
-use super::exchange::Exchange;
 use super::log;
 use crate::mcp::sse::{SseError, SseFilter};
 
@@ -43,9 +42,6 @@ extern "C" {
     /// without the SEP-joined `drop` names, and the values of the `read` ones.
     #[wasm_bindgen(js_name = copyHeaders)]
     pub fn copy_headers(response: &web_sys::Response, drop: &str, read: &str) -> Array;
-
-    /// Polls `exchange` to its `Response`, awaiting each promise it returns.
-    pub fn drive(exchange: Exchange) -> Promise;
 
     /// `body` through a `TransformStream` that calls `filter.push` per chunk.
     #[wasm_bindgen(js_name = filterEvents)]

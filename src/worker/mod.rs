@@ -6,7 +6,6 @@
 
 mod admit;
 mod anon_limit;
-pub(crate) mod exchange;
 mod fetch;
 mod gateway;
 mod glue;
@@ -21,24 +20,23 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use worker::js_sys::Promise;
 use worker::{Env, console_error, web_sys};
 
-use exchange::Exchange;
-
 /// The fetch handler, as worker-build's entry calls it: the platform's own
 /// `Request` in (workers-rs's wrapper would read the `cf` object on every
 /// request; the gateway needs none), a promise of the `Response` out, driven
-/// by `glue.js` rather than by wasm-bindgen-futures (see `exchange`).
+/// by `exchange.js` rather than by wasm-bindgen-futures (see `exchange`).
 #[wasm_bindgen]
 pub fn fetch(req: web_sys::Request, env: Env, _ctx: wasm_bindgen::JsValue) -> Promise {
-    glue::drive(Exchange::new(async move {
-        match handler::handle(req, &env).await {
+    crate::exchange::run(async move {
+        let response = match handler::handle(req, &env).await {
             Ok(response) => response,
             // A bug or a platform failure: never a stack trace, never a pass-through.
             Err(err) => {
                 console_error!("{}", log::internal_error(&err.to_string()));
                 internal_error()
             }
-        }
-    }))
+        };
+        Ok(response.into())
+    })
 }
 
 /// The JSON 500; a network error if even that cannot be built.
