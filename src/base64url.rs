@@ -43,27 +43,43 @@ pub(crate) fn decode(text: &str) -> Option<Vec<u8>> {
         return None;
     }
     let mut out = Vec::with_capacity(text.len() / 4 * 3 + 2);
-    for chunk in text.chunks(4) {
-        let mut group = 0u32;
-        for (at, character) in chunk.iter().enumerate() {
-            let value = *DECODE.get(usize::from(*character))?;
-            if value == INVALID {
+    // Whole groups first: 4 characters carry 3 bytes.
+    let mut groups = text.chunks_exact(4);
+    for group in &mut groups {
+        let &[a, b, c, d] = group else { return None };
+        let bits = sextet(a)? << 18 | sextet(b)? << 12 | sextet(c)? << 6 | sextet(d)?;
+        let [_, first, second, third] = bits.to_be_bytes();
+        out.extend_from_slice(&[first, second, third]);
+    }
+    // Then the tail: 3 characters carry 2 bytes (2 bits spare), 2 carry 1
+    // (4 spare); spare bits must be zero.
+    match *groups.remainder() {
+        [] => {}
+        [a, b, c] => {
+            let bits = sextet(a)? << 18 | sextet(b)? << 12 | sextet(c)? << 6;
+            let [_, first, second, spare] = bits.to_be_bytes();
+            if spare != 0 {
                 return None;
             }
-            group |= u32::from(value) << (18 - 6 * at);
+            out.extend_from_slice(&[first, second]);
         }
-        // 4 characters carry 3 bytes; 3 carry 2 (2 bits spare); 2 carry 1 (4 spare).
-        let (bytes, spare) = match chunk.len() {
-            4 => (3, 0),
-            3 => (2, 0xFF),
-            _ => (1, 0xFFFF),
-        };
-        if group & spare != 0 {
-            return None;
+        [a, b] => {
+            let bits = sextet(a)? << 18 | sextet(b)? << 12;
+            let [_, first, spare, _] = bits.to_be_bytes();
+            if spare != 0 {
+                return None;
+            }
+            out.push(first);
         }
-        out.extend((0..bytes).map(|at| (group >> (16 - 8 * at)).to_le_bytes()[0]));
+        _ => return None,
     }
     Some(out)
+}
+
+/// A character's 6-bit value; `None` outside the alphabet.
+fn sextet(character: u8) -> Option<u32> {
+    let value = *DECODE.get(usize::from(character))?;
+    (value != INVALID).then_some(u32::from(value))
 }
 
 #[cfg(test)]
@@ -101,5 +117,30 @@ mod tests {
             assert!(Base64UrlUnpadded::decode_vec(bad).is_err(), "base64ct agrees on {bad:?}");
         }
         assert_eq!(decode(""), Some(Vec::new()));
+    }
+
+    #[test]
+    fn agrees_with_base64ct_on_every_short_tail() {
+        // Every 1- to 3-character string over the alphabet and a few others,
+        // alone and after a whole group: the tails are where spare bits live.
+        let characters: Vec<u8> = ALPHABET.iter().copied().chain(*b"=+/ .").collect();
+        let mut checked = 0;
+        for length in 1..=3 {
+            let mut indices = vec![0; length];
+            loop {
+                let tail: Vec<u8> =
+                    indices.iter().map(|&at| characters.get(at).copied().unwrap_or(b'A')).collect();
+                for prefix in ["", "QUJD"] {
+                    let text = format!("{prefix}{}", String::from_utf8_lossy(&tail));
+                    assert_eq!(decode(&text), Base64UrlUnpadded::decode_vec(&text).ok(), "{text:?}");
+                    checked += 1;
+                }
+                // The next combination, like an odometer.
+                let Some(at) = indices.iter().rposition(|&at| at + 1 < characters.len()) else { break };
+                indices.get_mut(at).into_iter().for_each(|digit| *digit += 1);
+                indices.iter_mut().skip(at + 1).for_each(|digit| *digit = 0);
+            }
+        }
+        assert_eq!(checked, 2 * (69 + 69 * 69 + 69 * 69 * 69));
     }
 }
