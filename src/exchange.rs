@@ -14,6 +14,7 @@
 //! workers-rs wait their own way (`JsFuture`s, timers): their waker resolves
 //! a promise the driver awaits.
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -25,7 +26,7 @@ use wasm_bindgen::prelude::*;
 /// What a waited-on promise settled to: `Err` with the rejection reason.
 type Outcome = Result<JsValue, JsValue>;
 /// Where the driver puts the outcome of the promise it was handed.
-type OutcomeCell = Rc<std::cell::RefCell<Option<Outcome>>>;
+type OutcomeCell = Rc<RefCell<Option<Outcome>>>;
 type Task = Pin<Box<dyn Future<Output = Outcome>>>;
 
 #[wasm_bindgen(module = "/src/exchange.js")]
@@ -36,7 +37,7 @@ extern "C" {
 
 thread_local! {
     /// The exchange being polled, if any: where a [`Wait`] hands over its promise.
-    static POLLING: std::cell::RefCell<Option<Rc<Handover>>> = const { std::cell::RefCell::new(None) };
+    static POLLING: RefCell<Option<Rc<Handover>>> = const { RefCell::new(None) };
 }
 
 /// Runs `future` to a promise of its outcome (rejected with the `Err` value):
@@ -52,11 +53,12 @@ pub(crate) fn run(future: impl Future<Output = Outcome> + 'static) -> Promise {
 
 /// At most one promise per poll goes to the driver; its outcome comes back in the cell.
 #[derive(Default)]
-struct Handover(std::cell::RefCell<Option<(Promise, OutcomeCell)>>);
+struct Handover(RefCell<Option<(Promise, OutcomeCell)>>);
 
 /// A future on its way: `drive` polls it, with the outcome of the promise
-/// the last poll handed out.
-#[wasm_bindgen]
+/// the last poll handed out. (Only `exchange.js` uses it: kept out of the
+/// npm package's types.)
+#[wasm_bindgen(skip_typescript)]
 pub struct Exchange {
     future: Task,
     handover: Rc<Handover>,
@@ -129,7 +131,7 @@ impl Exchange {
     }
 }
 
-#[wasm_bindgen]
+#[wasm_bindgen(skip_typescript)]
 impl Exchange {
     /// The promise to await before the next `poll`, while there is one.
     pub fn pending(&self) -> Option<Promise> {
