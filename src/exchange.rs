@@ -89,9 +89,11 @@ impl Exchange {
     fn step(&mut self) -> Poll<Outcome> {
         let mut cx = Context::from_waker(&self.waker);
         loop {
-            POLLING.with(|polling| *polling.borrow_mut() = Some(Rc::clone(&self.handover)));
+            // Restored, not cleared: JS called from this poll may run another
+            // future to its first wait (a `verify` inside a console hook).
+            let outer = POLLING.with(|polling| polling.replace(Some(Rc::clone(&self.handover))));
             let polled = self.future.as_mut().poll(&mut cx);
-            POLLING.with(|polling| polling.borrow_mut().take());
+            POLLING.with(|polling| polling.replace(outer));
             if polled.is_ready() {
                 return polled;
             }
@@ -131,7 +133,7 @@ impl Exchange {
     }
 }
 
-#[wasm_bindgen(skip_typescript)]
+#[wasm_bindgen]
 impl Exchange {
     /// The promise to await before the next `poll`, while there is one.
     pub fn pending(&self) -> Option<Promise> {
