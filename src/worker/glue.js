@@ -5,7 +5,6 @@
 // Header values cannot hold a line feed (Fetch: no CR or LF in values), nor
 // can names or URLs, so it separates the fields of the joined strings below.
 const SEP = '\n';
-const NULL_BODY = [101, 103, 204, 205, 304];
 
 /** The request's URL and method, then each header of `names` (SEP-joined):
  *  `+value` when present (several fields joined with ", ", as get() does),
@@ -46,13 +45,11 @@ export function fetchWithin(url, method, headers, body, ms) {
 }
 
 /** The response as the client gets it: a copy (status, status text, headers,
- *  the body stream itself) without the SEP-joined `drop` headers, and the
- *  values of the SEP-joined `read` ones (or null) as they came:
- *  [response, ...values]. */
-export function relay(response, drop, read) {
-  // Null-body statuses (RFC 9110 §6.4.1) may not be given even an empty stream.
-  const body = NULL_BODY.includes(response.status) ? null : response.body;
-  const copy = new Response(body, response);
+ *  the body stream itself, or no body when `bodyless`) without the
+ *  SEP-joined `drop` headers, and the values of the SEP-joined `read` ones
+ *  (or null) as they came: [response, ...values]. */
+export function relay(response, bodyless, drop, read) {
+  const copy = new Response(bodyless ? null : response.body, response);
   return [copy, ...trim(copy.headers, drop, read)];
 }
 

@@ -34,9 +34,10 @@ extern "C" {
     ) -> Promise;
 
     /// `[response, ...values]`: a copy of the response (its body stream
-    /// moved over) without the SEP-joined `drop` headers, and the values of
-    /// the SEP-joined `read` ones (or null), read before any was dropped.
-    pub fn relay(response: &web_sys::Response, drop: &str, read: &str) -> Array;
+    /// moved over, unless `bodyless`) without the SEP-joined `drop` headers,
+    /// and the values of the SEP-joined `read` ones (or null), read before
+    /// any was dropped.
+    pub fn relay(response: &web_sys::Response, bodyless: bool, drop: &str, read: &str) -> Array;
 
     /// `[headers, ...values]`: a mutable copy of the response's headers
     /// without the SEP-joined `drop` names, and the values of the `read` ones.

@@ -87,7 +87,9 @@ pub async fn forward(
         relay(&headers, &copied)?;
         return filtered(lists, &headers, status, &response, body).await;
     }
-    let relayed = glue::relay(&response, drop, READ);
+    // Null-body statuses (RFC 9110 §6.4.1) may not be given even an empty stream.
+    let bodyless = matches!(status, 101 | 103 | 204 | 205 | 304);
+    let relayed = glue::relay(&response, bodyless, drop, READ);
     let response: web_sys::Response = relayed.get(0).unchecked_into();
     relay(&Headers(response.headers()), &relayed)?;
     Ok(Ok(response))
