@@ -18,7 +18,7 @@
 
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ALGS, BUILD, load, mintTokens, parseArgs, startGatewayWorker, startMiniflare, startPeers, startProxyWorker, startRun, summarize, tokenCursor, freePort } from './e2e.mjs';
+import { ALGS, BUILD, load, median, mintTokens, parseArgs, startGatewayWorker, startMiniflare, startPeers, startProxyWorker, startRun, summarize, tokenCursor, freePort } from './e2e.mjs';
 
 /** The gateway's platform calls for a forwarded POST, and nothing else: the
  *  headers it reads, the body read whole, a decoded copy of it, the origin
@@ -101,7 +101,6 @@ try {
       log(`round ${round} ${name}: ${row.rps} req/s (${Math.round(performance.now() - t0)} ms)`);
     }
   }
-  const median = (list) => [...list].sort((x, y) => x - y)[Math.floor(list.length / 2)];
   const [a, b, p] = [median(rps.A), median(rps.B), median(rps.proxy)];
   const labels = { A: `A (${options.a})`, B: `B (${options.b})`, floor: 'JS floor (the platform calls, no checks)', proxy: 'proxy-only' };
   console.log(`\n${options.alg}, ${options.mode} token, ${rounds} rounds of ${duration} s, ${connections} connections`);

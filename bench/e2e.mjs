@@ -502,7 +502,7 @@ async function probe(url, token, expect = 200) {
 const fmt = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—');
 const fmtMs = (n) => (Number.isFinite(n) ? n.toFixed(2) : '—');
 const ratio = (a, b) => (a && b ? a / b : NaN);
-const median = (values) => {
+export const median = (values) => {
   const sorted = values.filter((v) => !Number.isNaN(v)).sort((x, y) => x - y);
   return sorted.length ? sorted[Math.floor(sorted.length / 2)] : NaN;
 };
@@ -691,29 +691,18 @@ async function main() {
     console.log('');
     if (invalid.length) console.log(`!!! ${invalid.length} INVALID ROW(S) (non-2xx, errors or re-used tokens): ${invalid.map((r) => r.label).join('; ')}`);
 
-    await mkdir(OUT, { recursive: true });
-    const file = join(OUT, 'e2e.json');
-    await writeFile(
-      file,
-      `${JSON.stringify(
-        {
-          date: new Date().toISOString(),
-          config: { duration, connections, warmup, rounds, algs, tokens_per_alg: tokenCount, body: JSON.parse(BODY), compatibilityDate: COMPATIBILITY_DATE },
-          environment: environment(),
-          minting,
-          jose_bundle: { bytes: bundle.bytes, ms: Math.round(bundle.ms), jose_modules: bundle.joseFiles },
-          jwks_fetches: { jose: auth.fetches('jose'), gateway: auth.fetches('gateway') },
-          origin_requests: origin.requests(),
-          rows,
-          ratios,
-          invalid_rows: invalid.map((r) => r.label),
-          run_seconds: seconds,
-        },
-        null,
-        2,
-      )}\n`,
-    );
-    console.log(`raw results: ${file}`);
+    await writeResults('e2e', {
+      config: { duration, connections, warmup, rounds, algs, tokens_per_alg: tokenCount, body: JSON.parse(BODY), compatibilityDate: COMPATIBILITY_DATE },
+      environment: environment(),
+      minting,
+      jose_bundle: { bytes: bundle.bytes, ms: Math.round(bundle.ms), jose_modules: bundle.joseFiles },
+      jwks_fetches: { jose: auth.fetches('jose'), gateway: auth.fetches('gateway') },
+      origin_requests: origin.requests(),
+      rows,
+      ratios,
+      invalid_rows: invalid.map((r) => r.label),
+      run_seconds: seconds,
+    });
     if (invalid.length) process.exitCode = 1;
   } finally {
     await cleanup();
@@ -730,6 +719,14 @@ export function miniflareVersion() {
 }
 
 /** Where a run ran, for its JSON record. */
+/** Writes `results` (stamped with the date) to out/bench/<name>.json; says where. */
+export async function writeResults(name, results) {
+  await mkdir(OUT, { recursive: true });
+  const file = join(OUT, `${name}.json`);
+  await writeFile(file, `${JSON.stringify({ date: new Date().toISOString(), ...results }, null, 2)}\n`);
+  console.log(`raw results: ${file}`);
+}
+
 export function environment() {
   return { node: process.version, miniflare: miniflareVersion(), cpus: cpus().length, cpu_model: cpus()[0]?.model?.trim() };
 }

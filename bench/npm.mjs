@@ -16,17 +16,15 @@
 //
 // Prints a markdown table for docs/BENCHMARKS.md and writes out/bench/npm.json.
 
-import { mkdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from './e2e.mjs';
+import { parseArgs, writeResults } from './e2e.mjs';
 import { performance } from 'node:perf_hooks';
 import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PKG = join(ROOT, 'pkg/node/mcp_edge_guard.js');
-const OUT = join(ROOT, 'out/bench');
 const ALGS = { RS256: 'rs', ES256: 'es', EdDSA: 'ed' };
 const ISSUER = 'https://as.bench.invalid';
 const AUDIENCE = 'https://mcp.bench.invalid/mcp';
@@ -206,10 +204,4 @@ if (phased.length) {
 const exhausted = rows.filter((r) => r.ours.exhausted || r.jose.exhausted);
 if (exhausted.length) console.log(`note: the cold token list ran out before ${options.seconds} s in ${exhausted.length} case(s) (rate measured over the whole list; raise --tokens for longer runs)`);
 
-await mkdir(OUT, { recursive: true });
-const file = join(OUT, 'npm.json');
-await writeFile(
-  file,
-  `${JSON.stringify({ date: new Date().toISOString(), config: { ...options, algs, warmup: WARMUP_TOKENS }, environment: { node: process.version, cpus: cpus().length, cpu_model: cpus()[0]?.model?.trim() }, minting, rows, run_seconds: seconds }, null, 2)}\n`,
-);
-console.log(`raw results: ${file}`);
+await writeResults('npm', { config: { ...options, algs, warmup: WARMUP_TOKENS }, environment: { node: process.version, cpus: cpus().length, cpu_model: cpus()[0]?.model?.trim() }, minting, rows, run_seconds: seconds });

@@ -13,12 +13,11 @@
 // the median round is reported. Prints a markdown table for docs/BENCHMARKS.md
 // and writes out/bench/policy-npm.json.
 
-import { mkdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { OUT, parseArgs } from './e2e.mjs';
+import { parseArgs, writeResults } from './e2e.mjs';
 import { KEPT, LIST_RESULT, PATTERN_COUNT, POLICY, SHORTHAND, TOKEN_CLAIMS, TOKEN_SCOPE, TOOL_NAMES } from './policy.mjs';
 
 const PKG = join(resolve(import.meta.dirname, '..'), 'pkg/node/mcp_edge_guard.js');
@@ -106,7 +105,4 @@ console.log('| case | calls/s | µs/call |');
 console.log('|---|---:|---:|');
 for (const r of results) console.log(`| ${r.case} | ${r.per_second.toLocaleString('en-US')} | ${r.us_per_call.toFixed(2)} |`);
 console.log('');
-await mkdir(OUT, { recursive: true });
-const file = join(OUT, 'policy-npm.json');
-await writeFile(file, `${JSON.stringify({ date: new Date().toISOString(), config: options, environment: { node: process.version, cpus: cpus().length, cpu_model: cpus()[0]?.model?.trim() }, results, sink }, null, 2)}\n`);
-console.log(`raw results: ${file}`);
+await writeResults('policy-npm', { config: options, environment: { node: process.version, cpus: cpus().length, cpu_model: cpus()[0]?.model?.trim() }, results, sink });

@@ -30,13 +30,12 @@
 
 import { createServer } from 'node:http';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { SignJWT } from 'jose';
-import { BASE_HEADERS, BUILD, OUT, environment, freePort, load, miniflareVersion, parseArgs, startGatewayWorker, startPeers, startProxyWorker, startRun, summarize } from './e2e.mjs';
+import { BASE_HEADERS, BUILD, environment, freePort, load, miniflareVersion, parseArgs, startGatewayWorker, startPeers, startProxyWorker, startRun, summarize, writeResults } from './e2e.mjs';
 
 // ---------------------------------------------------------------- the policy and the tools
 
@@ -340,27 +339,16 @@ async function main() {
     console.log('');
     if (invalid.length) console.log(`!!! ${invalid.length} INVALID ROW(S): ${invalid.map((r) => r.label).join('; ')}`);
 
-    await mkdir(OUT, { recursive: true });
-    const file = join(OUT, 'policy.json');
-    await writeFile(
-      file,
-      `${JSON.stringify(
-        {
-          date: new Date().toISOString(),
-          config: { duration, connections, warmup, token: { alg: 'EdDSA', scope: TOKEN_SCOPE, claims: TOKEN_CLAIMS }, policy: POLICY, tool_scopes: SHORTHAND, list_bytes: LIST_JSON.length, tools: TOOL_NAMES.length, kept: KEPT.length },
-          environment: environment(),
-          jwks_fetches: Object.fromEntries(Object.keys(gateways).map((name) => [name, auth.fetches(name)])),
-          origin_requests: origin.requests(),
-          rows,
-          ratios,
-          invalid_rows: invalid.map((r) => r.label),
-          run_seconds: seconds,
-        },
-        null,
-        2,
-      )}\n`,
-    );
-    console.log(`raw results: ${file}`);
+    await writeResults('policy', {
+      config: { duration, connections, warmup, token: { alg: 'EdDSA', scope: TOKEN_SCOPE, claims: TOKEN_CLAIMS }, policy: POLICY, tool_scopes: SHORTHAND, list_bytes: LIST_JSON.length, tools: TOOL_NAMES.length, kept: KEPT.length },
+      environment: environment(),
+      jwks_fetches: Object.fromEntries(Object.keys(gateways).map((name) => [name, auth.fetches(name)])),
+      origin_requests: origin.requests(),
+      rows,
+      ratios,
+      invalid_rows: invalid.map((r) => r.label),
+      run_seconds: seconds,
+    });
     if (invalid.length) process.exitCode = 1;
   } finally {
     await cleanup();
