@@ -1,13 +1,12 @@
 // The driver of src/exchange.rs: polls a future from wasm until it is done,
 // awaiting here, natively, each promise it waits on, and handing back how
 // that promise settled. Resolves to the future's outcome; rejects with its
-// error.
+// error. (`run` in exchange.rs calls this only for a future that waits.)
 
 export async function drive(exchange) {
   try {
-    for (;;) {
-      const pending = exchange.pending();
-      if (pending === undefined) throw new Error('mcp-edge-guard: nothing to await');
+    let outcome;
+    for (let pending = exchange.pending(); pending !== undefined; pending = exchange.pending()) {
       let ok = true;
       let value;
       try {
@@ -16,9 +15,9 @@ export async function drive(exchange) {
         ok = false;
         value = error;
       }
-      const outcome = exchange.poll(ok, value);
-      if (exchange.pending() === undefined) return outcome;
+      outcome = exchange.poll(ok, value);
     }
+    return outcome;
   } finally {
     exchange.free();
   }
