@@ -11,7 +11,7 @@ import { createServer } from 'node:http';
 import express from 'express';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { Response as MiniflareResponse } from 'miniflare';
-import { gatewayFor, messages, startStack } from './harness.mjs';
+import { gatewayFor, listenLocal, messages, startStack } from './harness.mjs';
 import { initializeBody, mcpHeaders, openSession, post, rawRequest, toolCall } from './mcp.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -19,13 +19,8 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Runs `fn` on 127.0.0.1 as an HTTP server; resolves to `{ url, close }`. */
 async function serve(handler) {
   const server = createServer(handler);
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const base = `http://127.0.0.1:${server.address().port}`;
-  return {
-    base,
-    url: `${base}/mcp`,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
+  const { base, close } = await listenLocal(server);
+  return { base, url: `${base}/mcp`, close };
 }
 
 /** An origin that records each request (method, URL, headers, body) and answers a JSON-RPC result. */
@@ -210,9 +205,8 @@ describe('charset against an Express express.json() origin', () => {
       seen.push({ body: req.body, contentType: req.headers['content-type'] });
       res.json({ jsonrpc: '2.0', id: req.body.id ?? null, result: {} });
     });
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    origin = { url: `http://127.0.0.1:${server.address().port}/mcp`, close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }) };
+    const { base, close } = await listenLocal(createServer(app));
+    origin = { url: `${base}/mcp`, close };
     gateway = await gatewayFor(stack, origin.url);
   });
   after(async () => {

@@ -18,10 +18,10 @@ export const TOOL_SCOPES = {
   count_slowly: 'todo:read',
 };
 
-/** A free TCP port on 127.0.0.1 (the gateway's URL must be known before it starts). */
 /** The test stacks' `SESSION_SECRET` (sessions bound to their principal). */
 export const SESSION_SECRET = 'test-session-secret-of-32-bytes-or-more';
 
+/** A free TCP port on 127.0.0.1 (the gateway's URL must be known before it starts). */
 export async function freePort() {
   return new Promise((done, fail) => {
     const server = createServer();
@@ -31,6 +31,17 @@ export async function freePort() {
       server.close(() => done(port));
     });
   });
+}
+
+/** A test's own HTTP server (a hand-written origin or issuer) listening on
+ *  127.0.0.1: its base URL, and a close that does not wait for idle
+ *  keep-alive sockets. */
+export async function listenLocal(server) {
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    base: `http://127.0.0.1:${server.address().port}`,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
 }
 
 /** Starts the worker alone in workerd with the given vars; optionally static

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { SignJWT, calculateJwkThumbprint, decodeJwt, exportJWK, generateKeyPair } from 'jose';
-import { SESSION_SECRET, gatewayFor, messages, startStack } from './harness.mjs';
+import { SESSION_SECRET, gatewayFor, listenLocal, messages, startStack } from './harness.mjs';
 import { initializeBody, openSession, post, toolCall } from './mcp.mjs';
 import { startAuthServer } from '../../stack/auth-server.mjs';
 
@@ -45,8 +45,8 @@ async function startJoseIssuer({ kid } = {}) {
     }
     res.writeHead(404).end();
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  issuer = `http://127.0.0.1:${server.address().port}`;
+  const listening = await listenLocal(server);
+  issuer = listening.base;
   return {
     issuer,
     kid: jwk.kid,
@@ -56,7 +56,7 @@ async function startJoseIssuer({ kid } = {}) {
     get fetches() { return hits.discovery + hits.jwks + hits.direct; },
     jwksUri: `${issuer}/jwks`,
     directJwksUri: `${issuer}/direct-jwks`,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: listening.close,
   };
 }
 

@@ -12,7 +12,7 @@ import { createServer } from 'node:http';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startMcpOrigin } from '../../stack/mcp-origin.mjs';
-import { gatewayFor, messages, startStack } from './harness.mjs';
+import { gatewayFor, listenLocal, messages, startStack } from './harness.mjs';
 import { ACCEPT, openSession, post, rpc, toolCall } from './mcp.mjs';
 
 // The demo origin serves (in this order):
@@ -261,13 +261,8 @@ async function streamingOrigin() {
       }
     });
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${server.address().port}/mcp`,
-    tools,
-    release: () => release(),
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
+  const { base, close } = await listenLocal(server);
+  return { url: `${base}/mcp`, tools, release: () => release(), close };
 }
 
 describe('FILTER_LISTS on an SSE stream with other events', () => {

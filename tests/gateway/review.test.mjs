@@ -12,7 +12,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { gatewayFor, messages, startStack } from './harness.mjs';
+import { gatewayFor, listenLocal, messages, startStack } from './harness.mjs';
 import { assertMisconfigured, health, initializeBody, mcpHeaders, openSession, post, rawRequest, rpc } from './mcp.mjs';
 
 /** Sessions through one gateway URL, one per token (a session is bound to its principal). */
@@ -284,12 +284,8 @@ async function charsetOrigin() {
       }
     });
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${server.address().port}/mcp`,
-    state,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
+  const { base, close } = await listenLocal(server);
+  return { url: `${base}/mcp`, state, close };
 }
 
 describe('a JSON list answer in another charset', () => {
