@@ -188,14 +188,17 @@ test('cooldown: 20 tokens with forged kids are 401 and cause at most one refetch
 });
 
 test('AS outage: stale keys keep serving; /health reports degraded', async (t) => {
-  const stack = await startStack({ vars: { JWKS_MAX_AGE_SECONDS: '1', JWKS_COOLDOWN_SECONDS: '1' } });
+  // Clocks here are whole seconds: with a 1 s cooldown, /health read just
+  // after a second boundary would refresh (and log) again. 2 s leaves the
+  // checks below at least one full second.
+  const stack = await startStack({ vars: { JWKS_MAX_AGE_SECONDS: '1', JWKS_COOLDOWN_SECONDS: '2' } });
   t.after(() => stack.close());
   const token = await stack.token(); // minted before the outage
   assert.equal((await mcpPost(stack.resource, token)).status, 200);
   assert.equal(stack.auth.jwksRequests, 1);
 
   stack.auth.setJwksAvailable(false);
-  await sleep(2200); // keys expire after 1 s; cooldown over
+  await sleep(3200); // keys expire after 1 s; cooldown over
   const r = await mcpPost(stack.resource, token);
   assert.equal(r.status, 200, `stale keys should still verify: ${describe(r)}`);
   assert.equal(stack.auth.jwksRequests, 2, 'the gateway did try to refresh (and failed)');
